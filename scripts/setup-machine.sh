@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs on a fresh Debian machine (CI runs as root).
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(tcpdump tshark)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup-machine: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

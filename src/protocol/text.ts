@@ -1,0 +1,34 @@
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export type TextCheck = { ok: true; text: string } | { ok: false; reason: string };
+
+const TAB = 0x09;
+const DEL = 0x7f;
+
+/**
+ * Decodes a line as strict UTF-8 and refuses C0 control characters other than TAB, and DEL.
+ * Control bytes never occur inside a multi-byte UTF-8 sequence, so a byte scan is exact.
+ */
+export function decodeLine(bytes: Uint8Array): TextCheck {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if ((b < 0x20 && b !== TAB) || b === DEL) {
+      return { ok: false, reason: `control character 0x${b.toString(16).padStart(2, '0')} at byte ${i}` };
+    }
+  }
+  try {
+    return { ok: true, text: utf8.decode(bytes) };
+  } catch {
+    return { ok: false, reason: 'not valid UTF-8' };
+  }
+}
+
+/**
+ * Makes text from the network safe to print on a terminal: C0 controls (but TAB), DEL and
+ * C1 controls become visible escapes such as \x1b, never raw bytes that a terminal would obey.
+ */
+export function escapeForTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
