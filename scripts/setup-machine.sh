@@ -3,7 +3,7 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(tcpdump tshark)
+packages=(tcpdump tshark docker.io docker-compose debootstrap)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -14,3 +14,6 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The Docker lab: an engine and its base images (pulled, or built offline when Docker Hub is unreachable).
+bash "$(dirname "$0")/setup-docker.sh"
