@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT } from '../protocol/index.js';
+import { SERVER_DEFAULTS, type ServerConfig } from '../server/config.js';
+import { Logger } from '../server/logger.js';
+import { startChatServer } from '../server/server.js';
+import {
+  OptionError,
+  parseIntegerAtLeast,
+  parseNonNegativeNumber,
+  parsePort,
+  parsePositiveInteger,
+  parsePositiveNumber,
+  withUsage,
+  type CommandInfo,
+} from './options.js';
+
+const command: CommandInfo = { name: 'chatmsg-server', usage: '<port> [options]' };
+
+const HELP = `Usage: chatmsg-server <port> [options]
+
+The CHAT-MSG/1 server (docs/PROTOCOL.md). <port> is the TCP port to listen on
+(${DEFAULT_PORT} is the lab's default; 0 = any free port).
+
+Options:
+  --host H            address to listen on (default ${SERVER_DEFAULTS.host})
+  --max-clients N     connections at once; one more gets ERR 503 (default ${SERVER_DEFAULTS.maxClients})
+  --max-line BYTES    longest request line including LF (default ${SERVER_DEFAULTS.maxLine})
+  --login-timeout S   seconds to LOGIN before ERR 408 (default ${SERVER_DEFAULTS.loginTimeoutSeconds})
+  --max-queue BYTES   unsent output per client before it is dropped (default ${SERVER_DEFAULTS.maxQueue})
+  --rate-limit N      requests per second per client, burst 4 s worth; 0 = off (default ${SERVER_DEFAULTS.rateLimit})
+  --log-text          also log message text (off: the log shows who talked to whom, not what)
+  -h, --help          show this help
+
+Logs go to stderr, one line per event. SIGINT/SIGTERM: BYE to every client, close, exit 0.
+`;
+
+function parseCommandLine(args: string[]): ServerConfig | 'help' {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      host: { type: 'string' },
+      'max-clients': { type: 'string' },
+      'max-line': { type: 'string' },
+      'login-timeout': { type: 'string' },
+      'max-queue': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'log-text': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length > 1) throw new OptionError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  const host = values.host ?? SERVER_DEFAULTS.host;
+  if (host === '') throw new OptionError('bad host "": expected an address such as 0.0.0.0 or 127.0.0.1');
+  return {
+    host,
+    port: parsePort(positionals[0], 'port', { allowZero: true }),
+    maxClients: values['max-clients'] === undefined ? SERVER_DEFAULTS.maxClients : parsePositiveInteger(values['max-clients'], 'max-clients'),
+    // The shortest useful line is one verb letter plus LF.
+    maxLine: values['max-line'] === undefined ? SERVER_DEFAULTS.maxLine : parseIntegerAtLeast(values['max-line'], 'max-line', 2),
+    loginTimeoutMs:
+      1000 * (values['login-timeout'] === undefined ? SERVER_DEFAULTS.loginTimeoutSeconds : parsePositiveNumber(values['login-timeout'], 'login-timeout')),
+    maxQueue: values['max-queue'] === undefined ? SERVER_DEFAULTS.maxQueue : parsePositiveInteger(values['max-queue'], 'max-queue'),
+    rateLimit: values['rate-limit'] === undefined ? SERVER_DEFAULTS.rateLimit : parseNonNegativeNumber(values['rate-limit'], 'rate-limit'),
+    logText: values['log-text'] ?? SERVER_DEFAULTS.logText,
+  };
+}
+
+async function main(): Promise<void> {
+  const config = withUsage(command, () => parseCommandLine(process.argv.slice(2)));
+  if (config === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const logger = new Logger({ logText: config.logText, write: (line) => process.stderr.write(line) });
+  let server;
+  try {
+    server = await startChatServer(config, logger);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    process.stderr.write(`${command.name}: cannot listen on ${config.host}:${config.port}: ${code ?? message}\n`);
+    process.exit(1);
+  }
+  const { host, port } = server.address;
+  process.stderr.write(`listening on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ peer: '-', event: 'shutdown', detail: signal });
+    void server.shutdown().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+await main();

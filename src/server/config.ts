@@ -1,0 +1,45 @@
+/** Everything the server can be told on its command line. Times are in milliseconds here. */
+export interface ServerConfig {
+  host: string;
+  /** 0 = the OS picks an ephemeral port (tests use it). */
+  port: number;
+  /** Connections at once, logged in or not; one more gets ERR 503 and is closed. */
+  maxClients: number;
+  /** Bytes per line including its LF. */
+  maxLine: number;
+  /** Time a connection may take to log in before ERR 408 and close. */
+  loginTimeoutMs: number;
+  /** Bytes of unsent output a connection may have before it is dropped as a slow consumer. */
+  maxQueue: number;
+  /** Requests per second per connection; 0 turns rate limiting off. */
+  rateLimit: number;
+  /** Write message text into the log (off by default: the log is about traffic, not content). */
+  logText: boolean;
+}
+
+/**
+ * Defaults of the server. The rate limit is far above a typist (a few lines a second) and a
+ * scripted scenario (bursts of a few dozen lines), yet stops a flood; its burst is
+ * RATE_BURST_SECONDS worth of requests (200 at 50/s).
+ */
+export const SERVER_DEFAULTS = {
+  host: '0.0.0.0',
+  maxClients: 1000,
+  maxLine: 4096,
+  loginTimeoutSeconds: 30,
+  maxQueue: 1024 * 1024,
+  rateLimit: 50,
+  logText: false,
+} as const;
+
+/** A client may send this many seconds' worth of requests at once before the rate limit bites. */
+export const RATE_BURST_SECONDS = 4;
+
+/** How long a closing connection may take to read what is left before it is cut. */
+export const CLOSE_GRACE_MS = 2000;
+
+/** Free text after `HELLO CHAT-MSG/1`. */
+export const GREETING_TEXT = 'chatmsg-server ready, send HELP for the verbs';
+
+/** Text after `BYE` when the server shuts down. */
+export const SHUTDOWN_TEXT = 'server shutting down';

@@ -1,0 +1,47 @@
+/** One event of the server log. */
+export interface LogEvent {
+  /** `address:port` of the connection, or `-` for events of the server itself. */
+  peer: string;
+  /** The session's client-id once logged in. */
+  id?: string | undefined;
+  /** What happened: a verb (`MSG`), `connect`, `disconnect`, `ERR 404` ... */
+  event: string;
+  /** Extra words safe to log (a target id, a reason). */
+  detail?: string | undefined;
+  /** Message text: written only when the logger was created with `logText`. */
+  text?: string | undefined;
+}
+
+export interface LoggerOptions {
+  logText: boolean;
+  /** Where finished lines go; the CLI passes stderr. */
+  write: (line: string) => void;
+  now?: () => Date;
+}
+
+/**
+ * The server's one logger, configured by the CLI. One line per event:
+ * `<ISO time> <peer> <client-id or -> <event> [detail] [text="..."]`.
+ * Text is JSON-quoted so a line of the log is always one line.
+ */
+export class Logger {
+  readonly #logText: boolean;
+  readonly #write: (line: string) => void;
+  readonly #now: () => Date;
+
+  constructor(options: LoggerOptions) {
+    this.#logText = options.logText;
+    this.#write = options.write;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  log(entry: LogEvent): void {
+    let line = `${this.#now().toISOString()} ${entry.peer} ${entry.id ?? '-'} ${entry.event}`;
+    if (entry.detail) line += ` ${entry.detail}`;
+    if (this.#logText && entry.text !== undefined) line += ` text=${JSON.stringify(entry.text)}`;
+    this.#write(`${line}\n`);
+  }
+}
+
+/** A logger that drops everything, for unit tests and embedders that do not want a log. */
+export const silentLogger = new Logger({ logText: false, write: () => {} });

@@ -1,0 +1,231 @@
+import net from 'node:net';
+import { LineDecoder, encodeServer, parseRequest, type ParseResult } from '../protocol/index.js';
+import { CLOSE_GRACE_MS, type ServerConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { SessionLink } from './session.js';
+
+/**
+ * The one file that touches sockets: socket -> LineDecoder -> parseRequest -> handler, and
+ * handler -> link.send -> socket, with write coalescing, backpressure, timeouts and clean close.
+ */
+
+export type TransportOptions = Pick<ServerConfig, 'host' | 'port' | 'maxClients' | 'maxLine' | 'loginTimeoutMs' | 'maxQueue'>;
+
+/** What the transport drives for each connection; Session implements it. */
+export interface ConnectionHandler {
+  receive(result: ParseResult): void;
+  lineTooLong(maxLine: number): void;
+  loginTimedOut(): void;
+  shutdown(text: string): void;
+  closed(reason: string): void;
+}
+
+/** Makes the handler of a new connection (and greets it). */
+export type HandlerFactory = (link: SessionLink) => ConnectionHandler;
+
+/** Refused connections beyond max-clients that may wait for their ERR 503 at once; more are dropped by Node. */
+const REFUSAL_BACKLOG = 256;
+
+function peerOf(socket: net.Socket): string {
+  const address = socket.remoteAddress ?? '?';
+  return `${net.isIPv6(address) ? `[${address}]` : address}:${socket.remotePort ?? '?'}`;
+}
+
+/**
+ * Gathers the connections written to in this event-loop turn and uncorks them all once the
+ * turn's I/O callbacks have run: a broadcast, or many replies to one pipelined chunk, leaves
+ * each socket as one writev instead of one syscall per line.
+ */
+class WriteCoalescer {
+  #pending = new Set<Connection>();
+  #scheduled = false;
+
+  add(connection: Connection): void {
+    this.#pending.add(connection);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    const pending = this.#pending;
+    this.#pending = new Set();
+    for (const connection of pending) connection.uncork();
+  }
+}
+
+class Connection implements SessionLink {
+  readonly peer: string;
+  readonly #socket: net.Socket;
+  readonly #options: TransportOptions;
+  readonly #coalescer: WriteCoalescer;
+  readonly #decoder: LineDecoder;
+  readonly #loginTimer: NodeJS.Timeout;
+  #handler: ConnectionHandler | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #corked = false;
+  #paused = false;
+  #closing = false;
+  #closeReason = 'peer closed';
+
+  constructor(socket: net.Socket, options: TransportOptions, coalescer: WriteCoalescer) {
+    this.peer = peerOf(socket);
+    this.#socket = socket;
+    this.#options = options;
+    this.#coalescer = coalescer;
+    this.#decoder = new LineDecoder(options.maxLine, {
+      line: (bytes) => {
+        // Empty lines are ignored (a client may send them as keepalives).
+        if (!this.#closing && bytes.length > 0) this.#handler!.receive(parseRequest(bytes));
+      },
+      tooLong: () => {
+        if (!this.#closing) this.#handler!.lineTooLong(options.maxLine);
+      },
+    });
+    this.#loginTimer = setTimeout(() => {
+      if (!this.#closing) this.#handler!.loginTimedOut();
+    }, options.loginTimeoutMs);
+  }
+
+  /** Wires the socket to the handler; from now on input flows. */
+  start(handler: ConnectionHandler, onClose: () => void): void {
+    this.#handler = handler;
+    const socket = this.#socket;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.#closeReason = `reset (${error.code ?? error.message})`;
+    });
+    socket.on('close', () => {
+      clearTimeout(this.#loginTimer);
+      clearTimeout(this.#graceTimer);
+      this.#closing = true;
+      onClose();
+      handler.closed(this.#closeReason);
+    });
+  }
+
+  send(data: string | Buffer): boolean {
+    const socket = this.#socket;
+    if (this.#closing || socket.destroyed) return false;
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (socket.writableLength + size > this.#options.maxQueue) {
+      this.#closeReason = `slow consumer (${socket.writableLength} bytes unsent, max-queue ${this.#options.maxQueue})`;
+      this.#closing = true;
+      socket.destroy();
+      return false;
+    }
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      this.#coalescer.add(this);
+    }
+    socket.write(data);
+    return true;
+  }
+
+  uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
+  }
+
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#closeReason = 'closed by server';
+    this.uncork();
+    this.#socket.end();
+    // A peer that neither reads nor closes must not hold the socket forever.
+    this.#graceTimer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
+  }
+
+  /** Server shutdown: the handler says BYE and closes. */
+  shutdown(text: string): void {
+    if (!this.#closing) this.#handler!.shutdown(text);
+    this.close();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closing) return;
+    this.#decoder.push(chunk);
+    // A client that sends but does not read: stop reading it until its replies drain,
+    // so it throttles itself through TCP instead of growing our queue.
+    const socket = this.#socket;
+    if (socket.writableNeedDrain && !this.#paused) {
+      this.#paused = true;
+      socket.pause();
+      socket.once('drain', () => {
+        this.#paused = false;
+        socket.resume();
+      });
+    }
+  }
+}
+
+export interface ListeningAddress {
+  host: string;
+  port: number;
+}
+
+/** The TCP side of the server: accepts, refuses beyond max-clients, and closes everything on shutdown. */
+export class Transport {
+  readonly #options: TransportOptions;
+  readonly #logger: Logger;
+  readonly #createHandler: HandlerFactory;
+  readonly #server: net.Server;
+  readonly #connections = new Set<Connection>();
+  readonly #coalescer = new WriteCoalescer();
+
+  constructor(options: TransportOptions, logger: Logger, createHandler: HandlerFactory) {
+    this.#options = options;
+    this.#logger = logger;
+    this.#createHandler = createHandler;
+    this.#server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    // max-clients is enforced below with ERR 503; this only bounds how many refusals wait at once.
+    this.#server.maxConnections = options.maxClients + REFUSAL_BACKLOG;
+    this.#server.on('error', (error) => this.#logger.log({ peer: '-', event: 'error', detail: error.message }));
+  }
+
+  listen(): Promise<ListeningAddress> {
+    return new Promise((resolve, reject) => {
+      const server = this.#server;
+      server.once('error', reject);
+      server.listen({ host: this.#options.host, port: this.#options.port }, () => {
+        server.off('error', reject);
+        const address = server.address() as net.AddressInfo;
+        resolve({ host: address.address, port: address.port });
+      });
+    });
+  }
+
+  /**
+   * Stops accepting, lets every handler say goodbye and closes all connections; resolves once
+   * all are closed (a peer that does not close in CLOSE_GRACE_MS is cut).
+   */
+  close(text: string): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const connection of this.#connections) connection.shutdown(text);
+    this.#coalescer.flush();
+    return closed;
+  }
+
+  #accept(socket: net.Socket): void {
+    if (this.#connections.size >= this.#options.maxClients) {
+      this.#refuse(socket);
+      return;
+    }
+    const connection = new Connection(socket, this.#options, this.#coalescer);
+    this.#connections.add(connection);
+    connection.start(this.#createHandler(connection), () => this.#connections.delete(connection));
+  }
+
+  #refuse(socket: net.Socket): void {
+    const peer = peerOf(socket);
+    this.#logger.log({ peer, event: 'ERR 503', detail: `refused, ${this.#options.maxClients} connections open` });
+    socket.on('error', () => {});
+    socket.resume();
+    socket.end(encodeServer.err('SERVER_FULL'));
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+}
