@@ -1,0 +1,125 @@
+import { runTshark, type TsharkOptions } from './tshark.js';
+
+/** The fields read from every TCP frame: one tshark pass, `-T json -e ...`. */
+export const FRAME_FIELDS = [
+  'frame.number', 'frame.time_relative', 'frame.len',
+  'eth.src', 'eth.dst', 'eth.type',
+  'ip.src', 'ip.dst', 'ip.ttl', 'ip.len', 'ip.hdr_len', 'ip.id', 'ip.proto',
+  'tcp.stream', 'tcp.srcport', 'tcp.dstport', 'tcp.seq', 'tcp.ack', 'tcp.seq_raw', 'tcp.ack_raw',
+  'tcp.flags', 'tcp.window_size_value', 'tcp.hdr_len', 'tcp.len', 'tcp.segment',
+  'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission',
+  'chatmsg.direction', 'chatmsg.line', 'chatmsg.line_len', 'chatmsg.retransmission',
+] as const;
+
+export const TCP_FLAGS = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
+
+export interface Frame {
+  number: number;
+  /** Seconds since the first frame of the capture. */
+  time: number;
+  length: number;
+  eth?: { src: string; dst: string; type: string };
+  ip: { src: string; dst: string; ttl: number; totalLength: number; headerLength: number; id: string; proto: number };
+  tcp: {
+    stream: number; srcPort: number; dstPort: number;
+    /** Relative sequence/ack numbers (as Wireshark shows them) and the raw ones on the wire. */
+    seq: number; ack: number; seqRaw: number; ackRaw: number;
+    flags: number; window: number; headerLength: number; payloadLength: number;
+    retransmission: boolean;
+  };
+  pdus: Pdu[];
+}
+
+export interface Pdu {
+  /** The frame where the PDU's last byte arrived (where Wireshark shows it). */
+  frame: number;
+  /** Every frame that carried bytes of it (more than one when it was split over segments). */
+  carriedIn: number[];
+  time: number;
+  stream: number;
+  src: string;
+  dst: string;
+  direction: 'request' | 'response';
+  /** The line without terminator (bytes that are not UTF-8 shown as \xNN). */
+  line: string;
+  /** Bytes on the wire including the terminator. */
+  bytes: number;
+}
+
+type Layers = Partial<Record<(typeof FRAME_FIELDS)[number], string[]>>;
+
+const first = (layers: Layers, field: (typeof FRAME_FIELDS)[number]): string | undefined => layers[field]?.[0];
+const num = (layers: Layers, field: (typeof FRAME_FIELDS)[number]): number => Number(first(layers, field) ?? Number.NaN);
+
+export const endpoint = (address: string, port: number): string =>
+  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+
+function toFrame(layers: Layers): Frame | undefined {
+  if (first(layers, 'tcp.stream') === undefined || first(layers, 'ip.src') === undefined) return undefined;
+  const number = num(layers, 'frame.number');
+  const time = num(layers, 'frame.time_relative');
+  const srcPort = num(layers, 'tcp.srcport');
+  const dstPort = num(layers, 'tcp.dstport');
+  const src = endpoint(first(layers, 'ip.src')!, srcPort);
+  const dst = endpoint(first(layers, 'ip.dst')!, dstPort);
+  const stream = num(layers, 'tcp.stream');
+  const directions = layers['chatmsg.direction'] ?? [];
+  const lines = layers['chatmsg.line'] ?? [];
+  const lengths = layers['chatmsg.line_len'] ?? [];
+  // A PDU reassembled from several segments lists them in tcp.segment; else it came in this frame.
+  const segments = (layers['tcp.segment'] ?? []).map(Number);
+  const carriedIn = segments.length > 0 ? segments : [number];
+  const pdus: Pdu[] = lines.map((line, i) => ({
+    frame: number,
+    carriedIn: i === 0 ? carriedIn : [number],
+    time,
+    stream,
+    src,
+    dst,
+    direction: directions[i] === 'response' ? 'response' : 'request',
+    line,
+    bytes: Number(lengths[i] ?? Buffer.byteLength(line) + 1),
+  }));
+  const eth = first(layers, 'eth.src') === undefined ? undefined : {
+    src: first(layers, 'eth.src')!, dst: first(layers, 'eth.dst')!, type: first(layers, 'eth.type') ?? '',
+  };
+  const flagged = (field: (typeof FRAME_FIELDS)[number]) => layers[field] !== undefined;
+  return {
+    number,
+    time,
+    length: num(layers, 'frame.len'),
+    ...(eth ? { eth } : {}),
+    ip: {
+      src: first(layers, 'ip.src')!, dst: first(layers, 'ip.dst')!, ttl: num(layers, 'ip.ttl'),
+      totalLength: num(layers, 'ip.len'), headerLength: num(layers, 'ip.hdr_len'),
+      id: first(layers, 'ip.id') ?? '', proto: num(layers, 'ip.proto'),
+    },
+    tcp: {
+      stream, srcPort, dstPort,
+      seq: num(layers, 'tcp.seq'), ack: num(layers, 'tcp.ack'),
+      seqRaw: num(layers, 'tcp.seq_raw'), ackRaw: num(layers, 'tcp.ack_raw'),
+      flags: Number.parseInt(first(layers, 'tcp.flags') ?? '0', 16),
+      window: num(layers, 'tcp.window_size_value'), headerLength: num(layers, 'tcp.hdr_len'),
+      payloadLength: num(layers, 'tcp.len'),
+      retransmission: flagged('tcp.analysis.retransmission') || flagged('tcp.analysis.fast_retransmission')
+        || flagged('tcp.analysis.spurious_retransmission') || flagged('chatmsg.retransmission'),
+    },
+    pdus,
+  };
+}
+
+/** Builds frames from tshark's `-T json -e` output (an array of {_source: {layers}}). */
+export function framesFromTsharkJson(json: string): Frame[] {
+  const packets = JSON.parse(json === '' ? '[]' : json) as { _source: { layers: Layers } }[];
+  return packets.map((p) => toFrame(p._source.layers)).filter((f): f is Frame => f !== undefined);
+}
+
+/** Reads every IPv4/IPv6 TCP frame of a capture, with the CHAT-MSG PDUs our dissector found. */
+export async function readCapture(pcap: string, options: TsharkOptions = {}): Promise<Frame[]> {
+  const fieldArgs = FRAME_FIELDS.flatMap((field) => ['-e', field]);
+  const json = await runTshark(pcap, ['-T', 'json', ...fieldArgs], { ...options, filter: options.filter ?? 'tcp' });
+  return framesFromTsharkJson(json);
+}
+
+/** Every PDU in time order (frame order is capture order). */
+export const pdusOf = (frames: Frame[]): Pdu[] => frames.flatMap((f) => f.pdus);

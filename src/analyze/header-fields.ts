@@ -1,0 +1,63 @@
+import { TCP_FLAGS, type Frame } from './capture-model.js';
+
+/** One header field of one layer, with the bytes of the frame it occupies (0-based, inclusive). */
+export interface HeaderField {
+  layer: 'Ethernet' | 'IPv4' | 'TCP' | 'CHAT-MSG';
+  field: string;
+  value: string;
+  bytes: [number, number];
+}
+
+const ETHERNET_HEADER = 14;
+
+export function flagNames(flags: number): string {
+  const names = Object.entries(TCP_FLAGS).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);
+  return names.length > 0 ? names.join(', ') : 'none';
+}
+
+/**
+ * The header fields of each layer of a frame with their byte ranges, laid out as RFC 791 and
+ * RFC 9293 fix them; the link header is Ethernet (14 bytes) when present, else whatever the
+ * capture's link type put before the IPv4 header.
+ */
+export function headerFields(frame: Frame): HeaderField[] {
+  const { ip, tcp } = frame;
+  const link = frame.eth ? ETHERNET_HEADER : frame.length - ip.totalLength;
+  const t = link + ip.headerLength;
+  const payload = t + tcp.headerLength;
+  const rows: HeaderField[] = [];
+  if (frame.eth) {
+    rows.push(
+      { layer: 'Ethernet', field: 'destination MAC', value: frame.eth.dst, bytes: [0, 5] },
+      { layer: 'Ethernet', field: 'source MAC', value: frame.eth.src, bytes: [6, 11] },
+      { layer: 'Ethernet', field: 'EtherType', value: `${frame.eth.type} (IPv4)`, bytes: [12, 13] },
+    );
+  }
+  rows.push(
+    { layer: 'IPv4', field: 'version, header length', value: `4, ${ip.headerLength} bytes`, bytes: [link, link] },
+    { layer: 'IPv4', field: 'total length', value: `${ip.totalLength} bytes`, bytes: [link + 2, link + 3] },
+    { layer: 'IPv4', field: 'identification', value: ip.id, bytes: [link + 4, link + 5] },
+    { layer: 'IPv4', field: 'TTL', value: String(ip.ttl), bytes: [link + 8, link + 8] },
+    { layer: 'IPv4', field: 'protocol', value: `${ip.proto} (TCP)`, bytes: [link + 9, link + 9] },
+    { layer: 'IPv4', field: 'source address', value: ip.src, bytes: [link + 12, link + 15] },
+    { layer: 'IPv4', field: 'destination address', value: ip.dst, bytes: [link + 16, link + 19] },
+    { layer: 'TCP', field: 'source port', value: String(tcp.srcPort), bytes: [t, t + 1] },
+    { layer: 'TCP', field: 'destination port', value: String(tcp.dstPort), bytes: [t + 2, t + 3] },
+    { layer: 'TCP', field: 'sequence number', value: `${tcp.seqRaw} (relative ${tcp.seq})`, bytes: [t + 4, t + 7] },
+    { layer: 'TCP', field: 'acknowledgment number', value: `${tcp.ackRaw} (relative ${tcp.ack})`, bytes: [t + 8, t + 11] },
+    { layer: 'TCP', field: 'header length, flags', value: `${tcp.headerLength} bytes, ${flagNames(tcp.flags)}`, bytes: [t + 12, t + 13] },
+    { layer: 'TCP', field: 'window', value: String(tcp.window), bytes: [t + 14, t + 15] },
+  );
+  if (tcp.headerLength > 20) {
+    rows.push({ layer: 'TCP', field: 'options', value: `${tcp.headerLength - 20} bytes`, bytes: [t + 20, payload - 1] });
+  }
+  if (tcp.payloadLength > 0) {
+    rows.push({
+      layer: 'CHAT-MSG',
+      field: 'TCP payload',
+      value: `${tcp.payloadLength} bytes`,
+      bytes: [payload, payload + tcp.payloadLength - 1],
+    });
+  }
+  return rows;
+}
