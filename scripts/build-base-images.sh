@@ -46,8 +46,17 @@ build_debian() {
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
     "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/*.log
   printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$MIRROR" "$MIRROR" >"$rootfs/etc/apt/sources.list"
-  # Keep later `apt-get install` layers small, as in the official images.
-  printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$rootfs/etc/apt/apt.conf.d/90chatmsg-slim"
+  # Keep later `apt-get install` layers small, as the official images do: no recommends, no package
+  # caches, no docs or man pages.
+  cat >"$rootfs/etc/apt/apt.conf.d/90chatmsg-slim" <<'APT'
+APT::Install-Recommends "false";
+APT::Install-Suggests "false";
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT
+  printf 'path-exclude /usr/share/doc/*\npath-exclude /usr/share/man/*\npath-exclude /usr/share/info/*\n' \
+    >"$rootfs/etc/dpkg/dpkg.cfg.d/90chatmsg-slim"
   mkdir -p "$rootfs$(dirname "$IMAGE_CA")" "$rootfs/etc/ssl/certs"
   cp "$HOST_CA" "$rootfs$IMAGE_CA"
   cp "$HOST_CA" "$rootfs/etc/ssl/certs/ca-certificates.crt"

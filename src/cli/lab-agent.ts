@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/** The Docker lab's agent: lets the scenario runner start and drive a client or server in this container. */
+import { parseArgs } from 'node:util';
+import { AGENT_PORT } from '../lab/agent-protocol.js';
+import { LabAgent } from '../lab/agent.js';
+import { parsePort, withUsage } from './options.js';
+
+const command = { name: 'chatmsg-lab-agent', usage: '[--host H] [--port N] [--once]' };
+
+const options = withUsage(command, () => {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '0.0.0.0' },
+      port: { type: 'string', default: String(AGENT_PORT) },
+      once: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  return { ...values, port: parsePort(values.port, 'agent port', { allowZero: true }) };
+});
+
+if (options.help) {
+  process.stdout.write(
+    `usage: ${command.name} ${command.usage}\n` +
+      'Waits for the scenario runner on a TCP control port; --once exits when it leaves.\n',
+  );
+  process.exit(0);
+}
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+const agent = new LabAgent({ host: options.host, port: options.port, once: options.once, log });
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void agent.stop());
+await agent.listen();
+await agent.stopped;
+log('agent stopped');
