@@ -53,11 +53,16 @@ public_ip_name() { echo "$VM_NAME-ip"; }
 readonly CHAT_RULE_NAME=allow-chatmsg
 readonly SSH_RULE_NAME=allow-ssh-from-caller
 
-# A command as a shell would read it back, one line.
+# A command as a shell would read it back, one line: plain words as they are, others in single quotes.
 print_command() {
-  local quoted
-  quoted=$(printf '%q ' "$@")
-  printf '%s\n' "${quoted% }" >&3
+  local word line=''
+  for word in "$@"; do
+    if [[ ! $word =~ ^[-A-Za-z0-9_@%+=:,./]+$ ]]; then
+      word="'${word//\'/\'\\\'\'}'"
+    fi
+    line+="${line:+ }$word"
+  done
+  printf '%s\n' "$line" >&3
 }
 
 # Runs an az command; with --dry-run prints it instead.

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Is the lab's Azure server up? Shows the VM's power state and public IP, then checks the server from
+# this machine the way a client would (connect, HELLO, PING/PONG) and prints a PASS/FAIL verdict.
+# Exit 0 when the server answers, 1 otherwise.
+#
+# Usage: status.sh [options]
+#   -g, --resource-group NAME  CHATMSG_RESOURCE_GROUP  chatmsg-lab
+#   -n, --name NAME            CHATMSG_VM_NAME         chatmsg-server
+#   --port N                   CHATMSG_PORT            5151
+#   --server HOST:PORT         skip Azure and only check this server (any CHAT-MSG/1 server)
+#   --timeout S                seconds allowed for each step of the check (default 5)
+#   --dry-run                  print the az commands instead of running them
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+USAGE="$SCRIPT_NAME.sh [-g GROUP] [-n VM] [--port N] [--server HOST:PORT] [--timeout S] [--dry-run]"
+
+server=''
+timeout=5
+while (($#)); do
+  case $1 in
+    --port) need_value "$@" && CHAT_PORT=$2 ;;
+    --server) need_value "$@" && server=$2 ;;
+    --timeout) need_value "$@" && timeout=$2 ;;
+    *)
+      take_common_option "$@" || usage_error "unknown option '$1'"
+      shift "$SHIFT_BY"
+      continue
+      ;;
+  esac
+  shift 2
+done
+
+check_common_options
+[[ $timeout =~ ^[1-9][0-9]*$ ]] || usage_error "bad timeout '$timeout': expected whole seconds > 0"
+
+# The check itself: chatmsg-probe prints the PASS/FAIL line.
+check_server() {
+  local host=$1 port=$2
+  if $DRY_RUN; then
+    log "dry run: would check $host:$port (chatmsg-probe: connect, HELLO, PING/PONG)"
+    return
+  fi
+  run_probe "$host" "$port" --timeout "$timeout"
+}
+
+if [[ -n $server ]]; then
+  host=${server%:*} port=${server##*:}
+  if [[ $server != *:* || -z $host ]] || ! is_port "$port"; then usage_error "bad server '$server': expected HOST:PORT"; fi
+  check_server "$host" "$port"
+  exit
+fi
+
+require_az
+# One tab-separated row; az writes a missing value as None.
+vm=$(az_query $'VM running\t<public-ip>' vm show --show-details --resource-group "$RESOURCE_GROUP" --name "$VM_NAME" \
+  --query '[[powerState, publicIps]]' -o tsv 2>/dev/null) ||
+  { echo "FAIL no VM $VM_NAME in resource group $RESOURCE_GROUP (deploy it with infra/azure/deploy.sh)"; exit 1; }
+IFS=$'\t' read -r power_state public_ip <<<"$vm"
+[[ $power_state != None ]] || power_state=''
+[[ $public_ip != None ]] || public_ip=''
+echo "VM $VM_NAME ($RESOURCE_GROUP): ${power_state:-unknown state}, public IP ${public_ip:-none}"
+if [[ $power_state != 'VM running' ]]; then
+  echo "FAIL the VM is not running: start it with az vm start -g $RESOURCE_GROUP -n $VM_NAME"
+  exit 1
+fi
+[[ -n $public_ip ]] || { echo "FAIL the VM has no public IP address"; exit 1; }
+check_server "$public_ip" "$CHAT_PORT"
