@@ -1,0 +1,40 @@
+import { execa, type ResultPromise } from 'execa';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface LoopbackCapture {
+  /** Waits for packets in flight, stops tcpdump and resolves once the file is complete. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real tcpdump on the loopback interface writing `file` (packet-buffered, so nothing
+ * is lost at stop; immediate mode, so the kernel does not hold packets back in a buffer block
+ * that a stop would drop), with a BPF filter such as `tcp port 5151`, and waits until it listens.
+ */
+export async function captureLoopback(file: string, filter: string): Promise<LoopbackCapture> {
+  const child: ResultPromise = execa('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-n', '-w', file, filter], {
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+  });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tcpdump did not start:\n${log}`)), 10_000);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      log += chunk;
+      if (log.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`tcpdump exited:\n${log}`)));
+  });
+  return {
+    async stop() {
+      await sleep(300);
+      child.kill('SIGINT');
+      await child;
+    },
+  };
+}
