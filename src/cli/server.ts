@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../protocol/index.js';
 import { SERVER_DEFAULTS, type ServerConfig } from '../server/config.js';
 import { Logger } from '../server/logger.js';
-import { startChatServer } from '../server/server.js';
+import { startChatServer, type ChatServer } from '../server/server.js';
 import {
   OptionError,
   parseIntegerAtLeast,
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     return;
   }
   const logger = new Logger({ logText: config.logText, write: (line) => process.stderr.write(line) });
-  let server;
+  let server: ChatServer;
   try {
     server = await startChatServer(config, logger);
   } catch (error) {
@@ -84,9 +84,6 @@ async function main(): Promise<void> {
     process.stderr.write(`${command.name}: cannot listen on ${config.host}:${config.port}: ${code ?? message}\n`);
     process.exit(1);
   }
-  const { host, port } = server.address;
-  process.stderr.write(`listening on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -96,6 +93,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Only now: whoever waits for this line may signal us at once.
+  const { host, port } = server.address;
+  process.stderr.write(`listening on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
 }
 
 await main();

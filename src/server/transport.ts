@@ -184,7 +184,6 @@ export class Transport {
     this.#server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket));
     // max-clients is enforced below with ERR 503; this only bounds how many refusals wait at once.
     this.#server.maxConnections = options.maxClients + REFUSAL_BACKLOG;
-    this.#server.on('error', (error) => this.#logger.log({ peer: '-', event: 'error', detail: error.message }));
   }
 
   listen(): Promise<ListeningAddress> {
@@ -193,6 +192,7 @@ export class Transport {
       server.once('error', reject);
       server.listen({ host: this.#options.host, port: this.#options.port }, () => {
         server.off('error', reject);
+        server.on('error', (error) => this.#logger.log({ peer: '-', event: 'error', detail: error.message }));
         const address = server.address() as net.AddressInfo;
         resolve({ host: address.address, port: address.port });
       });
