@@ -1,7 +1,7 @@
 #!/bin/sh
 # Entry point of the lab's node containers. With CHATMSG_NETEM set (the wan option, which runs the
-# container as root with NET_ADMIN), it first adds the netem delay/loss on eth0, then it always
-# runs the command as the unprivileged user node.
+# container as root with NET_ADMIN), it first adds the netem delay/loss on eth0, then runs the
+# command as the unprivileged user node. Otherwise it runs the command as the container's user.
 set -eu
 if [ -n "${CHATMSG_NETEM:-}" ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -10,8 +10,7 @@ if [ -n "${CHATMSG_NETEM:-}" ]; then
   fi
   # shellcheck disable=SC2086 # CHATMSG_NETEM is a list of netem words: delay 40ms 10ms loss 1%
   chatmsg-netem eth0 "${CHAT_PORT:-5151}" $CHATMSG_NETEM
-fi
-if [ "$(id -u)" = 0 ]; then
+  # Root was only needed for tc: the program runs as node.
   exec setpriv --reuid=node --regid=node --init-groups env HOME=/home/node "$@"
 fi
 exec "$@"

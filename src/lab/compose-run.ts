@@ -1,0 +1,123 @@
+import { execa, type Options, type ResultPromise } from 'execa';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { resolveBaseImages } from './base-images.js';
+import type { ComposeCommand } from './compose-command.js';
+
+/** The Compose project name: one lab at a time (fixed addresses, fixed bridge name). */
+export const LAB_PROJECT = 'chatmsg-lab';
+
+export const LAB_FILES = {
+  base: 'docker-compose.yml',
+  wan: 'docker-compose.wan.yml',
+  remote: 'docker-compose.remote.yml',
+} as const;
+
+export interface LabRunOptions {
+  compose: ComposeCommand;
+  /** The folder with docker-compose.yml (the repository root). */
+  projectDir: string;
+  scenario: string;
+  wan: boolean;
+  remote?: { host: string; port: number };
+  /** The whole run (build excluded) is stopped after this long. */
+  timeoutMs: number;
+  /** Leave the stopped containers and the network for inspection. */
+  keep: boolean;
+  log: (line: string) => void;
+}
+
+export interface LabRunResult {
+  /** The scenario runner's exit code (0 = PASS); 1 when the lab itself failed. */
+  exitCode: number;
+  /** The capture this run wrote, relative to the project folder. */
+  pcap?: string;
+}
+
+/** Builds the images, runs the lab until the runner is done, stops and removes everything. */
+export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
+  const { compose, projectDir, log } = options;
+  const files: string[] = [LAB_FILES.base];
+  if (options.wan) files.push(LAB_FILES.wan);
+  if (options.remote) files.push(LAB_FILES.remote);
+  const baseImages = await resolveBaseImages(process.env);
+  const env: Record<string, string> = {
+    ...baseImages,
+    SCENARIO: options.scenario,
+    HOST_UID: String(process.getuid?.() ?? 1000),
+    HOST_GID: String(process.getgid?.() ?? 1000),
+    ...(options.remote ? { SERVER_HOST: options.remote.host, SERVER_PORT: String(options.remote.port) } : {}),
+  };
+  const run = (args: string[], extra: Options = {}) =>
+    execa(compose.file, [...compose.prefix, '-p', LAB_PROJECT, ...files.flatMap((f) => ['-f', f]), ...args], {
+      cwd: projectDir,
+      env,
+      reject: false,
+      ...extra,
+    });
+
+  // Docker would create a missing bind-mount folder owned by root.
+  await mkdir(join(projectDir, 'captures'), { recursive: true });
+  const startedAt = Date.now();
+  await run(['down', '--remove-orphans', '--volumes']);
+
+  log(`building images (NODE_IMAGE=${baseImages.NODE_IMAGE}, DEBIAN_IMAGE=${baseImages.DEBIAN_IMAGE})`);
+  const build = await run(['build'], { all: true });
+  if (build.exitCode !== 0) {
+    log(String(build.all).split('\n').slice(-30).join('\n'));
+    log('image build failed; without Docker Hub, build the base images first: scripts/build-base-images.sh');
+    return { exitCode: 1 };
+  }
+
+  log(`starting the lab: scenario ${options.scenario}${options.wan ? ', wan' : ''}${options.remote ? `, server ${options.remote.host}:${options.remote.port}` : ''}`);
+  const up = run(['up', '--no-build'], { stdout: 'inherit', stderr: 'inherit' });
+  let exitCode = 1;
+  try {
+    exitCode = await waitForRunner(run, up, options.timeoutMs, log);
+  } finally {
+    // Stops what does not stop by itself (the remote capture, agents of a failed run): SIGTERM, clean.
+    await run(['stop', '-t', '15']);
+    await up;
+    if (!options.keep) await run(['down', '--remove-orphans', '--volumes']);
+  }
+  const pcap = await newestCapture(projectDir, options.scenario, startedAt);
+  return { exitCode, ...(pcap ? { pcap } : {}) };
+}
+
+type Run = (args: string[], extra?: Options) => ResultPromise;
+
+/** Waits for the runner container to exist and to exit; returns its exit code (1 on timeout). */
+async function waitForRunner(run: Run, up: ResultPromise, timeoutMs: number, log: (line: string) => void): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let upEnded = false;
+  void up.then(() => (upEnded = true));
+  let id = '';
+  while (!id) {
+    if (upEnded || Date.now() > deadline) {
+      log('the runner container never started');
+      return 1;
+    }
+    id = String((await run(['ps', '-q', 'runner'])).stdout).trim();
+    if (!id) await sleep(500);
+  }
+  const waited = await execa('docker', ['wait', id], { reject: false, timeout: Math.max(1, deadline - Date.now()) });
+  if (waited.timedOut) {
+    log(`the scenario did not finish within ${Math.round(timeoutMs / 1000)} s: stopping the lab`);
+    return 1;
+  }
+  const code = Number(String(waited.stdout).trim());
+  return Number.isInteger(code) ? code : 1;
+}
+
+/** The newest `captures/<scenario>-*.pcap` written since the run started. */
+async function newestCapture(projectDir: string, scenario: string, since: number): Promise<string | undefined> {
+  const folder = join(projectDir, 'captures');
+  let newest: { name: string; mtime: number } | undefined;
+  for (const name of await readdir(folder)) {
+    if (!name.startsWith(`${scenario}-`) || !name.endsWith('.pcap')) continue;
+    const { mtimeMs } = await stat(join(folder, name));
+    if (mtimeMs >= since && (!newest || mtimeMs > newest.mtime)) newest = { name, mtime: mtimeMs };
+  }
+  return newest ? join('captures', newest.name) : undefined;
+}

@@ -1,0 +1,118 @@
+import { execa } from 'execa';
+import { createServer } from 'node:net';
+import { BASE_IMAGES, imageExists } from './base-images.js';
+import { engineVersion, findCompose } from './compose-command.js';
+
+export const CHECK_STATUS = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
+export type CheckStatus = (typeof CHECK_STATUS)[keyof typeof CHECK_STATUS];
+
+/** One line of `npm run doctor`: what was checked, what was found, and the fix when it is not ok. */
+export interface CheckResult {
+  status: CheckStatus;
+  name: string;
+  detail: string;
+}
+
+const ok = (name: string, detail: string): CheckResult => ({ status: CHECK_STATUS.ok, name, detail });
+const warn = (name: string, detail: string): CheckResult => ({ status: CHECK_STATUS.warn, name, detail });
+const fail = (name: string, detail: string): CheckResult => ({ status: CHECK_STATUS.fail, name, detail });
+
+/** The oldest Node.js the project runs on (package.json engines). */
+export const MIN_NODE = [20, 5] as const;
+
+export function checkNode(version = process.versions.node): CheckResult {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const good = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return good
+    ? ok('node', `Node.js ${version}`)
+    : fail('node', `Node.js ${version} is too old: install Node.js ${MIN_NODE.join('.')} or newer`);
+}
+
+async function firstLine(file: string, args: string[]): Promise<string | undefined> {
+  const result = await execa(file, args, { reject: false, timeout: 20_000 });
+  // Some tools put warnings on stderr (tshark as root): the version is on stdout.
+  return result.exitCode === 0 ? String(result.stdout || result.stderr).trim().split('\n')[0] : undefined;
+}
+
+export async function checkDocker(): Promise<CheckResult[]> {
+  const client = await firstLine('docker', ['--version']);
+  if (!client) return [fail('docker', 'no docker client: apt-get install docker.io (or install Docker Desktop)')];
+  const engine = await engineVersion();
+  if (!engine) {
+    return [
+      fail('docker', `${client}, but no engine answers: start it (systemctl start docker, or dockerd &) and check your permission (docker group)`),
+    ];
+  }
+  const results = [ok('docker', `${client}; engine ${engine}`)];
+  const compose = await findCompose();
+  results.push(
+    compose
+      ? ok('compose', `${[compose.file, ...compose.prefix].join(' ')} ${compose.version} (v${compose.major})`)
+      : fail('compose', 'neither `docker compose` (v2) nor `docker-compose` (v1): apt-get install docker-compose'),
+  );
+  results.push(await checkBaseImages());
+  return results;
+}
+
+async function checkBaseImages(): Promise<CheckResult> {
+  const found: string[] = [];
+  for (const { hub, local } of Object.values(BASE_IMAGES)) {
+    if (await imageExists(hub)) found.push(hub);
+    else if (await imageExists(local)) found.push(local);
+    else {
+      return warn('base images', `${hub} is not here: it is pulled on the first build; without Docker Hub run scripts/build-base-images.sh`);
+    }
+  }
+  return ok('base images', found.join(', '));
+}
+
+export async function checkTool(name: string, args: string[], required: boolean, install: string): Promise<CheckResult> {
+  const version = await firstLine(name, args);
+  if (version) return ok(name, version);
+  return (required ? fail : warn)(name, `not found: ${install}`);
+}
+
+/** Is the port free on 127.0.0.1 (where `npm run server` and the scenarios listen)? */
+export async function checkPort(port: number): Promise<CheckResult> {
+  const name = `port ${port}`;
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', resolve);
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(undefined)));
+  });
+  if (!error) return ok(name, 'free');
+  if (error.code === 'EADDRINUSE') return warn(name, 'in use: stop what listens there (ss -ltnp) or pass another port');
+  return warn(name, `cannot listen: ${error.message}`);
+}
+
+/** Can tcpdump capture here (root, or cap_net_raw)? Started on lo for an instant, then stopped. */
+export async function checkCapturePermission(): Promise<CheckResult> {
+  const name = 'capture permission';
+  const child = execa('tcpdump', ['-i', 'lo', '-c', '1', '-w', '/dev/null', 'tcp port 9'], {
+    reject: false,
+    all: true,
+    timeout: 10_000,
+  });
+  let output = '';
+  child.all?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes('listening on')) child.kill('SIGINT');
+  });
+  const result = await child;
+  if (output.includes('listening on')) return ok(name, 'tcpdump can capture on lo');
+  if (result.failed && /ENOENT/.test(String(result.message))) return fail(name, 'tcpdump is missing: apt-get install tcpdump');
+  const reason = output.trim().split('\n').pop() ?? String(result.message);
+  return fail(name, `tcpdump cannot capture (${reason}): run as root, or sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v tcpdump)"`);
+}
+
+/** Every check, in the order they are printed. */
+export async function runChecks(port: number): Promise<CheckResult[]> {
+  return [
+    checkNode(),
+    ...(await checkDocker()),
+    await checkTool('tcpdump', ['--version'], true, 'apt-get install tcpdump'),
+    await checkTool('tshark', ['--version'], false, 'apt-get install tshark (capture checks and analysis)'),
+    await checkPort(port),
+    await checkCapturePermission(),
+  ];
+}
