@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { clientIdKey } from '../protocol/client-id.js';
+import { SerialQueue, writeFileAtomic } from '../storage/atomic-file.js';
+
+/** A pinned identity key: what we saw for an id the first time. */
+export interface Pin {
+  id: string;
+  identityKey: string;
+  since: string;
+}
+
+export type PinCheck =
+  | { status: 'new' }
+  | { status: 'match'; pin: Pin }
+  | { status: 'changed'; pin: Pin };
+
+interface PinFile {
+  version: 1;
+  pins: Record<string, Pin>;
+}
+
+/**
+ * Trust on first use: remembers each peer's identity key the first time it is seen and
+ * reports any later change. A change is never accepted silently; only `forget` (a deliberate
+ * user action after comparing safety numbers) makes room for a new key. Persisted to a JSON
+ * file written atomically, or kept in memory when no file is given.
+ */
+export class PinStore {
+  readonly #path: string | undefined;
+  readonly #pins: Map<string, Pin>;
+  readonly #writes = new SerialQueue();
+
+  private constructor(path: string | undefined, pins: Map<string, Pin>) {
+    this.#path = path;
+    this.#pins = pins;
+  }
+
+  static inMemory(): PinStore {
+    return new PinStore(undefined, new Map());
+  }
+
+  /** Opens the pin file, or starts empty when it does not exist yet. Throws on a corrupt file. */
+  static async open(path: string): Promise<PinStore> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new PinStore(path, new Map());
+      throw error;
+    }
+    const parsed = JSON.parse(text) as Partial<PinFile>;
+    if (parsed.version !== 1 || typeof parsed.pins !== 'object' || parsed.pins === null) {
+      throw new Error(`pin file ${path} is not a CHAT-MSG pin file (version 1)`);
+    }
+    return new PinStore(path, new Map(Object.entries(parsed.pins)));
+  }
+
+  check(id: string, identityKey: string): PinCheck {
+    const pin = this.#pins.get(clientIdKey(id));
+    if (pin === undefined) return { status: 'new' };
+    return pin.identityKey === identityKey ? { status: 'match', pin } : { status: 'changed', pin };
+  }
+
+  /** Pins a key for an id that has none; refuses to replace an existing pin. */
+  async pin(id: string, identityKey: string, now = new Date()): Promise<Pin> {
+    const key = clientIdKey(id);
+    const existing = this.#pins.get(key);
+    if (existing !== undefined && existing.identityKey !== identityKey) throw new Error(`${id} is already pinned to another key`);
+    const pin = existing ?? { id, identityKey, since: now.toISOString() };
+    this.#pins.set(key, pin);
+    await this.#save();
+    return pin;
+  }
+
+  /** Removes an id's pin, so its next key is pinned afresh. */
+  async forget(id: string): Promise<boolean> {
+    const removed = this.#pins.delete(clientIdKey(id));
+    if (removed) await this.#save();
+    return removed;
+  }
+
+  #save(): Promise<void> {
+    const path = this.#path;
+    if (path === undefined) return Promise.resolve();
+    return this.#writes.run(() => {
+      const file: PinFile = { version: 1, pins: Object.fromEntries(this.#pins) };
+      return writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Replaces `path` with `data` so that a crash at any moment leaves either the old file or the
+ * new one, never a mix: write a temporary file in the same directory, fsync it, rename it over
+ * the target (atomic on POSIX), then fsync the directory so the rename itself is durable.
+ */
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  const dir = dirname(path);
+  // One temporary per process: two writers of the same file in one process are serialised by the caller.
+  const temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  const file = await open(temp, 'w', mode);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  await file.close();
+  await rename(temp, path);
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Runs async jobs one after another (the next starts when the previous settled), so writes of
+ * one file never overlap and the last one to start is the last one on disk.
+ */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(job, job);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+}
