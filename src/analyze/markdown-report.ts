@@ -3,6 +3,7 @@ import type { Analysis } from './analysis.js';
 import { headerFields } from './header-fields.js';
 import { renderMermaid } from './sequence-diagram.js';
 import { splitVerb } from './services.js';
+import type { ScenarioCheck } from './expect-scenario.js';
 
 const cell = (text: string | number) => String(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`');
 const row = (cells: (string | number)[]) => `| ${cells.map(cell).join(' | ')} |`;
@@ -80,4 +81,14 @@ export function renderMarkdownReport(a: Analysis, svgName?: string): string {
     problemsSection(a),
     diagram,
   ].join('\n\n') + '\n';
+}
+
+/** The `--expect` section: PASS/FAIL, which connection each client was, each step's frame, the problems. */
+export function renderScenarioCheck(check: ScenarioCheck): string {
+  const clients = Object.entries(check.streams).map(([client, stream]) => `${client} = TCP stream ${stream}`).join(', ');
+  const problems = check.problems.length === 0 ? '' : `\n\nProblems:\n\n${check.problems.map((p) => `- ${p}`).join('\n')}`;
+  const steps = check.matches.length === 0 ? '' : `\n\n${table(['step', 'client', 'frame'], check.matches.map((m) => [m.step, m.client, m.frame]))}`;
+  return `## Scenario check: ${check.scenario}\n\n**${check.ok ? 'PASS' : 'FAIL'}**: ${
+    check.ok ? 'every line the scenario sends and expects is in the capture, in a causally consistent order' : `${check.problems.length} problem(s)`
+  }${clients ? `\n\nClients: ${clients}` : ''}${problems}${steps}\n`;
 }

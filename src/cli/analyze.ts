@@ -7,7 +7,9 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { analyzeCapture } from '../analyze/analysis.js';
-import { renderMarkdownReport } from '../analyze/markdown-report.js';
+import { checkScenario } from '../analyze/expect-scenario.js';
+import { loadScenario } from '../analyze/load-scenario.js';
+import { renderMarkdownReport, renderScenarioCheck } from '../analyze/markdown-report.js';
 import { renderSequenceSvg } from '../analyze/sequence-svg.js';
 import { AnalyzeError } from '../analyze/tshark.js';
 import { OptionError, parsePort, withUsage } from './options.js';
@@ -60,16 +62,22 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const scenario = opts.expect === undefined ? undefined : await loadScenario(opts.expect);
   const analysis = await analyzeCapture(opts.pcap, { port: opts.port });
   await writeFile(opts.svg, renderSequenceSvg(analysis.diagram));
   const svgLink = opts.out ? relativeName(opts.svg, opts.out) : opts.svg;
-  const report = renderMarkdownReport(analysis, svgLink);
+  const check = scenario && checkScenario(scenario, analysis.pdus);
+  const report = renderMarkdownReport(analysis, svgLink) + (check ? `\n${renderScenarioCheck(check)}` : '');
   if (opts.out) {
     await writeFile(opts.out, report);
     process.stderr.write(`report written to ${opts.out}, diagram to ${opts.svg}\n`);
   } else {
     process.stdout.write(report);
     process.stderr.write(`diagram written to ${opts.svg}\n`);
+  }
+  if (check) {
+    process.stderr.write(`scenario ${check.scenario}: ${check.ok ? 'PASS' : `FAIL\n${check.problems.map((p) => `  ${p}`).join('\n')}`}\n`);
+    return check.ok ? 0 : 1;
   }
   return 0;
 }
