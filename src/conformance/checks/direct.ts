@@ -1,0 +1,63 @@
+import { expect, quiet, scripted, send, sendBytes, type Script } from '../script.js';
+
+const scripts: Script[] = [
+  {
+    group: 'direct',
+    name: 'deliver',
+    title: 'MSG <id> <text>: the sender gets OK MSG <id>, the target MSG <from> <id> <text>, nobody else anything',
+    login: ['alice', 'bob', 'carol'],
+    steps: [
+      send('alice', 'MSG {bob} hello bob'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('bob', 'MSG {alice} {bob} hello bob'),
+      quiet(),
+    ],
+  },
+  {
+    group: 'direct',
+    name: 'verb-any-case',
+    title: 'msg in lower case is a MSG; the target sees the verb uppercase',
+    login: ['alice', 'bob'],
+    steps: [send('alice', 'msg {bob} hi'), expect('alice', 'OK MSG {bob}'), expect('bob', 'MSG {alice} {bob} hi')],
+  },
+  {
+    group: 'direct',
+    name: 'text-kept-exactly',
+    title: 'the text is the rest of the line: inner runs of spaces, TAB and UTF-8 arrive unchanged',
+    login: ['alice', 'bob'],
+    steps: [
+      sendBytes('alice', 'MSG {bob} two  spaces,\ta tab, ', [0xc3, 0xa9, 0xe2, 0x9c, 0x93, 0xf0, 0x9f, 0x98, 0x80], ' end\n'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('bob', 'MSG {alice} {bob} two  spaces,\ta tab, \u00e9\u2713\u{1f600} end'),
+    ],
+  },
+  {
+    group: 'direct',
+    name: 'sender-attribution',
+    title: 'the sender is always the session id: a forged "MSG <other> <id> <text>" is just text',
+    login: ['alice', 'bob', 'carol'],
+    steps: [
+      send('alice', 'MSG {bob} {carol} forged'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('bob', 'MSG {alice} {bob} {carol} forged'),
+      quiet(),
+    ],
+  },
+  {
+    group: 'direct',
+    name: 'both-ways',
+    title: 'replies go back the other way with the right attribution',
+    login: ['alice', 'bob'],
+    steps: [
+      send('alice', 'MSG {bob} ping?'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('bob', 'MSG {alice} {bob} ping?'),
+      send('bob', 'MSG {alice} pong!'),
+      expect('bob', 'OK MSG {alice}'),
+      expect('alice', 'MSG {bob} {alice} pong!'),
+      quiet(),
+    ],
+  },
+];
+
+export const directChecks = scripts.map(scripted);

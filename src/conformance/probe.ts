@@ -1,0 +1,200 @@
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LineDecoder, decodeLine, escapeForTerminal, parseServerLine, type ServerPdu } from '../protocol/index.js';
+import type { Target } from './types.js';
+
+/** One line from the server as the checker saw it. */
+export interface Received {
+  /** The decoded line without its terminator. */
+  text: string;
+  /** The line for people: decoded, control characters escaped. */
+  shown: string;
+  pdu: ServerPdu;
+  /** Set when the line itself broke the protocol (not UTF-8, control characters, over-long). */
+  invalid?: string;
+}
+
+/** What `next` returns when the server closed the connection and every line was read. */
+export const CLOSED = 'closed' as const;
+
+/** Server lines are bounded too: a server that never sends LF cannot make the checker buffer without end. */
+const MAX_SERVER_LINE = 1024 * 1024;
+
+/** How a send is cut into TCP segments: `bytesPerSegment` at a time, `pauseMs` apart, Nagle off. */
+export interface Segmenting {
+  bytesPerSegment: number;
+  pauseMs: number;
+}
+
+/**
+ * One TCP connection of the checker to the target. It reads every line the server sends
+ * into an inbox (decoded with the project's own codec) and lets a check take them in order.
+ */
+export class Probe {
+  readonly name: string;
+  readonly #socket: Socket;
+  readonly #inbox: Received[] = [];
+  #wake: (() => void) | undefined;
+  #closed = false;
+  #closeReason = '';
+  readonly #closedPromise: Promise<void>;
+
+  private constructor(name: string, socket: Socket) {
+    this.name = name;
+    this.#socket = socket;
+    const decoder = new LineDecoder(MAX_SERVER_LINE, {
+      line: (bytes) => this.#push(toReceived(bytes)),
+      tooLong: () => this.#push({ text: '', shown: '(a line over 1 MiB)', pdu: { kind: 'UNKNOWN', line: '' }, invalid: 'over-long line' }),
+    });
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    this.#closedPromise = new Promise((resolve) => {
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        this.#closeReason = error.code ?? error.message;
+      });
+      socket.on('close', () => {
+        this.#closed = true;
+        this.#closeReason ||= 'closed';
+        this.#wakeUp();
+        resolve();
+      });
+    });
+  }
+
+  /** Connects, or rejects with a one-line reason within `timeoutMs`. */
+  static open(target: Target, name: string, timeoutMs: number): Promise<Probe> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: target.host, port: target.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect to ${target.host}:${target.port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new Error(`cannot connect to ${target.host}:${target.port}: ${error.code ?? error.message}`));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new Probe(name, socket));
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Lines received and not taken yet. */
+  get pending(): number {
+    return this.#inbox.length;
+  }
+
+  /** Sends bytes, whole or cut into segments; resolves once the kernel has taken them. */
+  async send(bytes: Buffer, segmenting?: Segmenting): Promise<void> {
+    if (this.#closed || this.#socket.destroyed) throw new Error(`${this.name}: connection is closed`);
+    if (segmenting === undefined) return this.#write(bytes);
+    this.#socket.setNoDelay(true);
+    for (let at = 0; at < bytes.length; at += segmenting.bytesPerSegment) {
+      await this.#write(bytes.subarray(at, at + segmenting.bytesPerSegment));
+      if (segmenting.pauseMs > 0) await sleep(segmenting.pauseMs);
+    }
+  }
+
+  #write(bytes: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#socket.write(bytes, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** The next line, CLOSED once the server closed and all lines were taken, undefined on timeout. */
+  async next(timeoutMs: number): Promise<Received | typeof CLOSED | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.#inbox.shift();
+      if (line) return line;
+      if (this.#closed) return CLOSED;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await this.#sleepUntilWoken(left);
+    }
+  }
+
+  /** Takes lines until one satisfies `wanted`; the lines passed over are returned in `skipped`. */
+  async waitFor(wanted: (line: Received) => boolean, timeoutMs: number): Promise<{ found?: Received; skipped: Received[] }> {
+    const deadline = Date.now() + timeoutMs;
+    const skipped: Received[] = [];
+    for (;;) {
+      const line = await this.next(deadline - Date.now());
+      if (line === undefined || line === CLOSED) return { skipped };
+      if (wanted(line)) return { found: line, skipped };
+      skipped.push(line);
+    }
+  }
+
+  /** Resolves true once the connection is closed, false if it is still open after `timeoutMs`. */
+  async waitClosed(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const result = await Promise.race([this.#closedPromise.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Stops reading the socket (a slow reader): the server's output piles up on its side. */
+  stopReading(): void {
+    this.#socket.pause();
+  }
+
+  /** Closes politely at the end of a check: reads again (a slow reader too) and sends FIN. */
+  finish(): void {
+    this.#socket.resume();
+    this.#socket.end();
+  }
+
+  /** Half-closes: sends FIN, keeps reading. */
+  end(): void {
+    this.#socket.end();
+  }
+
+  /** Closes abruptly with a TCP RST. */
+  reset(): void {
+    if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #push(line: Received): void {
+    this.#inbox.push(line);
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #sleepUntilWoken(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function toReceived(bytes: Buffer): Received {
+  const decoded = decodeLine(bytes);
+  if (decoded.ok) return { text: decoded.text, shown: escapeForTerminal(decoded.text), pdu: parseServerLine(decoded.text) };
+  const lossy = bytes.toString('utf8');
+  return { text: lossy, shown: escapeForTerminal(lossy), pdu: parseServerLine(lossy), invalid: decoded.reason };
+}
