@@ -162,6 +162,7 @@ class AgentSession {
     this.#childExited = new Promise((resolve) => {
       child.on('error', (error) => {
         this.#send({ ev: 'error', message: `cannot start ${program}: ${error.message}` });
+        this.#send({ ev: 'exit', code: null, signal: null });
         resolve();
       });
       child.on('spawn', () => this.#send({ ev: 'spawned', pid: child.pid! }));
