@@ -23,6 +23,12 @@ export interface ConnectionHandler {
 /** Makes the handler of a new connection (and greets it). */
 export type HandlerFactory = (link: SessionLink) => ConnectionHandler;
 
+/**
+ * Bytes gathered in one turn after which a connection is flushed at once: keeps syscalls few
+ * without letting a burst of this turn's output count as a backlog against --max-queue.
+ */
+const FLUSH_THRESHOLD = 16 * 1024;
+
 /** Refused connections beyond max-clients that may wait for their ERR 503 at once; more are dropped by Node. */
 const REFUSAL_BACKLOG = 256;
 
@@ -65,6 +71,8 @@ class Connection implements SessionLink {
   #handler: ConnectionHandler | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
   #corked = false;
+  /** Bytes written since the last cork. */
+  #corkedBytes = 0;
   #paused = false;
   #closing = false;
   #closeReason = 'peer closed';
@@ -121,12 +129,15 @@ class Connection implements SessionLink {
       this.#coalescer.add(this);
     }
     socket.write(data);
+    this.#corkedBytes += size;
+    if (this.#corkedBytes >= FLUSH_THRESHOLD) this.uncork();
     return true;
   }
 
   uncork(): void {
     if (!this.#corked) return;
     this.#corked = false;
+    this.#corkedBytes = 0;
     this.#socket.uncork();
   }
 
