@@ -75,6 +75,7 @@ done
 [[ $CHAT_PORT != 22 ]] || usage_error "port 22 is SSH's; pick another chat port"
 [[ $wait_timeout =~ ^[0-9]+$ ]] || usage_error "bad wait timeout '$wait_timeout': expected seconds"
 [[ -z $SSH_PUBLIC_KEY || -f $SSH_PUBLIC_KEY ]] || usage_error "no SSH public key at '$SSH_PUBLIC_KEY'"
+[[ -z $SSH_SOURCE ]] || is_ipv4 "$SSH_SOURCE" || usage_error "bad SSH source '$SSH_SOURCE': expected an IPv4 address"
 
 # Your public IPv4 address, as the Internet sees it: the only source allowed to reach SSH.
 discover_ssh_source() {
@@ -179,7 +180,6 @@ if [[ -z $SSH_SOURCE ]]; then
   log "asking the Internet for your public address (skip with --ssh-source)"
   SSH_SOURCE=$(discover_ssh_source)
 fi
-is_ipv4 "$SSH_SOURCE" || usage_error "bad SSH source '$SSH_SOURCE': expected an IPv4 address"
 
 custom_data=$(build_custom_data)
 create_group
