@@ -1,0 +1,89 @@
+import { BROADCAST_TARGET, encodeRequest } from '../protocol/index.js';
+
+/** The servers the bench can drive: ours, and the peers it compares with. */
+export const SERVER_KINDS = ['chatmsg', 'redis', 'irc'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/** How a receiver listens: to everyone's messages (fan-out) or only to its own (direct). */
+export type Listening = 'broadcast' | 'direct';
+
+export type Role = 'sender' | 'receiver';
+
+/** One client of the load generator. */
+export interface ClientSpec {
+  /** Unique per connection: s<i> for senders, r<i> for receivers. */
+  name: string;
+  role: Role;
+  listening: Listening;
+  /** A sender of direct messages: the receiver it writes to. */
+  to?: string;
+}
+
+/**
+ * What the load generator must know of a server's wire format: how a client becomes ready,
+ * how a message is sent, and what a delivery looks like. Only the handshake is inspected byte
+ * by byte; deliveries are counted as line feeds, LINES_PER_DELIVERY of them per message.
+ */
+export interface Dialect {
+  /** Bytes a client sends on connect to be ready. */
+  hello(client: ClientSpec): string;
+  /** Appears in what the server sends once the client is ready; '' = ready on connect. */
+  readyMarker(client: ClientSpec): string;
+  broadcast(payload: string): string;
+  direct(to: string, payload: string): string;
+  /** A round trip whose reply contains SYNC_TOKEN; everything the server queued before comes first. */
+  ping: string;
+  /** Line feeds a receiver sees per message delivered to it. */
+  linesPerDelivery: number;
+}
+
+/** Token of the round trip; never part of a payload or a name. */
+export const SYNC_TOKEN = 'benchsync';
+
+/** The channel (Redis) or IRC channel every fan-out receiver listens to. */
+const CHANNEL = 'bench';
+
+const chatmsg: Dialect = {
+  hello: ({ name }) => encodeRequest({ verb: 'LOGIN', id: name }),
+  readyMarker: () => 'OK LOGIN',
+  broadcast: (payload) => encodeRequest({ verb: 'MSG', target: BROADCAST_TARGET, text: payload }),
+  direct: (to, payload) => encodeRequest({ verb: 'MSG', target: to, text: payload }),
+  ping: encodeRequest({ verb: 'PING', token: SYNC_TOKEN }),
+  // MSG <from> <target> <text>
+  linesPerDelivery: 1,
+};
+
+/** A Redis command in RESP: an array of bulk strings. */
+function resp(...words: string[]): string {
+  return `*${words.length}\r\n${words.map((word) => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`;
+}
+
+const redis: Dialect = {
+  // A publisher needs no handshake; a receiver subscribes to the shared channel or its own.
+  hello: ({ name, role, listening }) =>
+    role === 'sender' ? '' : resp('SUBSCRIBE', listening === 'broadcast' ? CHANNEL : name),
+  readyMarker: ({ role }) => (role === 'sender' ? '' : 'subscribe'),
+  broadcast: (payload) => resp('PUBLISH', CHANNEL, payload),
+  direct: (to, payload) => resp('PUBLISH', to, payload),
+  ping: resp('PING', SYNC_TOKEN),
+  // *3 / $7 / message / $n / channel / $n / payload: seven CRLF-terminated lines.
+  linesPerDelivery: 7,
+};
+
+const irc: Dialect = {
+  // Senders join too: a channel is +n (no messages from outside) by default.
+  hello: ({ name, listening }) =>
+    `NICK ${name}\r\nUSER ${name} 0 * :bench\r\n${listening === 'broadcast' ? `JOIN #${CHANNEL}\r\n` : ''}`,
+  // 366 = end of the channel's NAMES after JOIN; 376 = end of the MOTD after registration.
+  readyMarker: ({ listening }) => (listening === 'broadcast' ? ' 366 ' : ' 376 '),
+  broadcast: (payload) => `PRIVMSG #${CHANNEL} :${payload}\r\n`,
+  direct: (to, payload) => `PRIVMSG ${to} :${payload}\r\n`,
+  ping: `PING :${SYNC_TOKEN}\r\n`,
+  linesPerDelivery: 1,
+};
+
+export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc };
+
+export function clientSpec(role: Role, index: number, listening: Listening): ClientSpec {
+  return { name: `${role === 'sender' ? 's' : 'r'}${index}`, role, listening };
+}

@@ -1,0 +1,95 @@
+import type { LoadPool } from './load-pool.js';
+import { cpuSeconds } from './proc-stats.js';
+import type { ServerUnderTest } from './servers.js';
+
+/** How long deliveries may keep trickling in after the senders stop, and the poll interval. */
+const DRAIN_QUIET_MS = 1500;
+const DRAIN_MAX_MS = 15_000;
+const POLL_MS = 100;
+
+/** Flood mode: messages per batch and batches outstanding per sender (see SendCommand). */
+export const FLOOD = { batch: 50, depth: 4 } as const;
+
+/** A rate is held when at least this share of what was due got sent, nothing was lost and p99 stays under the bound. */
+export const HELD = { sentShare: 0.95, p99Ms: 50 } as const;
+
+export interface PhaseResult {
+  /** Offered messages per second, or 'max' for as fast as the server acknowledges. */
+  offered: number | 'max';
+  /** Offered deliveries per second (messages x receivers per message), undefined for 'max'. */
+  offeredDeliveries: number | undefined;
+  sent: number;
+  refused: number;
+  expected: number;
+  deliveries: number;
+  lost: number;
+  /** Deliveries per second from the first send until the last delivery. */
+  deliveriesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  samples: number;
+  /** Server CPU time over the phase's wall time (1 = one core busy); undefined for --server. */
+  serverCpu: number | undefined;
+  /** Receivers and senders whose connection closed during the phase. */
+  closed: number;
+  held: boolean;
+}
+
+export interface PhaseOptions {
+  /** Messages per second; 0 = as fast as acknowledged. */
+  rate: number;
+  durationMs: number;
+  /** Receivers each message should reach: N for a broadcast, 1 for a direct message. */
+  fanOut: number;
+  /** Batching of the as-fast-as-acknowledged mode; FLOOD unless given. */
+  flood?: { batch: number; depth: number };
+}
+
+/**
+ * One measurement: the senders send for `durationMs`, then the phase waits until every expected
+ * delivery arrived or nothing moved for DRAIN_QUIET_MS. Counters are zeroed first.
+ */
+export async function runPhase(pool: LoadPool, server: ServerUnderTest, options: PhaseOptions): Promise<PhaseResult> {
+  const before = await pool.stats(true);
+  const cpuBefore = server.pid === undefined ? undefined : cpuSeconds(server.pid);
+  const start = performance.now();
+  const sent = await pool.send({ rate: options.rate, durationMs: options.durationMs, ...(options.flood ?? FLOOD) });
+  const expected = sent.sent * options.fanOut;
+  let stats = await pool.stats();
+  let lastCount = stats.deliveries;
+  let lastChange = performance.now();
+  while (stats.deliveries < expected) {
+    const now = performance.now();
+    if (now - lastChange > DRAIN_QUIET_MS || now - start > options.durationMs + DRAIN_MAX_MS) break;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    stats = await pool.stats();
+    if (stats.deliveries !== lastCount) {
+      lastCount = stats.deliveries;
+      lastChange = performance.now();
+    }
+  }
+  const seconds = (Math.max(lastChange, start + options.durationMs) - start) / 1000;
+  const cpuAfter = server.pid === undefined ? undefined : cpuSeconds(server.pid);
+  const lost = Math.max(0, expected - stats.deliveries);
+  const due = options.rate > 0 ? Math.floor((options.rate * options.durationMs) / 1000) : sent.sent;
+  const p99Ms = stats.latency.percentile(0.99) / 1000;
+  return {
+    offered: options.rate > 0 ? options.rate : 'max',
+    offeredDeliveries: options.rate > 0 ? options.rate * options.fanOut : undefined,
+    sent: sent.sent,
+    refused: sent.refused,
+    expected,
+    deliveries: stats.deliveries,
+    lost,
+    deliveriesPerSecond: stats.deliveries / seconds,
+    p50Ms: stats.latency.percentile(0.5) / 1000,
+    p99Ms,
+    maxMs: stats.latency.max / 1000,
+    samples: stats.latency.count,
+    serverCpu:
+      cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / seconds,
+    closed: stats.closed - before.closed,
+    held: sent.sent >= due * HELD.sentShare && lost === 0 && p99Ms <= HELD.p99Ms && stats.closed === before.closed,
+  };
+}

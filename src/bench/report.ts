@@ -1,0 +1,199 @@
+import type { ServerKind } from './dialects.js';
+import type { PhaseResult } from './phase.js';
+import type { BenchReport } from './run.js';
+import type { FanoutResult } from './workloads.js';
+
+/** The targets of the benchmark issue, checked against each run. */
+export const TARGETS = {
+  /** Our fan-out deliveries per second over Redis's. */
+  fanoutVersusRedis: 0.5,
+  /** p99 at half the highest rate held, ms. */
+  p99AtHalfMs: 20,
+  /** Server memory per idle logged-in client, KiB. */
+  perClientKiB: 10,
+} as const;
+
+const rate = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e4 ? `${Math.round(n / 1e3)} k` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : `${Math.round(n)}`;
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const ratio = (ours: number, theirs: number) => (theirs > 0 ? `${(ours / theirs).toFixed(2)}x` : '-');
+const cpu = (phase: PhaseResult) => (phase.serverCpu === undefined ? '-' : `${Math.round(phase.serverCpu * 100)} %`);
+const latencies = (phase: PhaseResult) => `${ms(phase.p50Ms)} / ${ms(phase.p99Ms)} / ${ms(phase.maxMs)}`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function highestHeldDeliveries(result: FanoutResult): number {
+  return Math.max(0, ...result.ladder.filter((step) => step.held).map((step) => step.offeredDeliveries ?? 0));
+}
+
+function fanoutSection(report: BenchReport): string[] {
+  if (report.fanout.length === 0) return [];
+  const out = ['## Fan-out (MSG ALL / PUBLISH / PRIVMSG #channel)', ''];
+  out.push(
+    `${report.options.senders} senders, ${report.options.payloadSize}-byte texts, ${report.options.durationMs / 1000} s per phase. ` +
+      '"max" = as fast as the server acknowledges (batches of 50 then a ping, 4 batches in flight per sender). ' +
+      'Latency in ms from the send stamp to the receiver reading it (p50 / p99 / max, one sample per received chunk).',
+    '',
+  );
+  const rows = report.fanout.map((r) => {
+    const ours = report.fanout.find((o) => o.kind === 'chatmsg' && o.receivers === r.receivers);
+    return [
+      String(r.receivers),
+      r.label,
+      rate(r.max.deliveriesPerSecond),
+      ours === undefined || r.kind === 'chatmsg' ? '' : ratio(ours.max.deliveriesPerSecond, r.max.deliveriesPerSecond),
+      latencies(r.max),
+      String(r.max.lost),
+      cpu(r.max),
+      rate(highestHeldDeliveries(r)),
+      `${rate(r.half.deliveriesPerSecond)}: ${ms(r.half.p99Ms)}`,
+    ];
+  });
+  out.push(
+    table(
+      ['N', 'server', 'max deliveries/s', 'ours / it', 'latency at max', 'lost', 'server CPU', 'highest fixed rate held', 'p99 at half max'],
+      rows,
+    ),
+    '',
+    '### Latency at fixed offered rates (deliveries/s offered: p50 / p99 ms; * = not held)',
+    '',
+  );
+  for (const receivers of new Set(report.fanout.map((r) => r.receivers))) {
+    const results = report.fanout.filter((r) => r.receivers === receivers);
+    const offered = [...new Set(results.flatMap((r) => r.ladder.map((step) => step.offeredDeliveries ?? 0)))].sort((a, b) => a - b);
+    const cell = (r: FanoutResult, o: number) => {
+      const step = r.ladder.find((s) => s.offeredDeliveries === o);
+      return step === undefined ? '' : `${ms(step.p50Ms)} / ${ms(step.p99Ms)}${step.held ? '' : ' *'}`;
+    };
+    out.push(
+      `N = ${receivers}:`,
+      '',
+      table(['offered', ...results.map((r) => r.label)], offered.map((o) => [rate(o), ...results.map((r) => cell(r, o))])),
+      '',
+    );
+  }
+  return out;
+}
+
+function directSection(report: BenchReport): string[] {
+  if (report.direct.length === 0) return [];
+  const ours = report.direct.find((r) => r.kind === 'chatmsg');
+  const rows = report.direct.map((r) => {
+    const top = r.ladder.find((step) => step.offered === r.highestHeld);
+    return [
+      r.label,
+      rate(r.highestHeld),
+      ours === undefined || r.kind === 'chatmsg' ? '' : ratio(ours.highestHeld, r.highestHeld),
+      top === undefined ? '-' : latencies(top),
+      top === undefined ? '-' : cpu(top),
+    ];
+  });
+  const offered = [...new Set(report.direct.flatMap((r) => r.ladder.map((step) => Number(step.offered))))].sort((a, b) => a - b);
+  const cell = (steps: PhaseResult[], o: number) => {
+    const step = steps.find((s) => s.offered === o);
+    return step === undefined ? '' : `${ms(step.p50Ms)} / ${ms(step.p99Ms)}${step.held ? '' : ' *'}`;
+  };
+  return [
+    `## Direct (MSG <id> / PUBLISH <own channel> / PRIVMSG <nick>), ${report.options.pairs} pairs`,
+    '',
+    'Rates rise until one is not held (p99 over 50 ms, loss, or under 95 % of the due messages sent).',
+    '',
+    table(['server', 'highest rate held (msg/s)', 'ours / it', 'latency there (p50 / p99 / max ms)', 'server CPU'], rows),
+    '',
+    table(
+      ['offered msg/s', ...report.direct.map((r) => r.label)],
+      offered.map((o) => [rate(o), ...report.direct.map((r) => cell(r.ladder, o))]),
+    ),
+    '',
+  ];
+}
+
+function connectionsSection(report: BenchReport): string[] {
+  if (report.connections.length === 0) return [];
+  const mib = (kib: number | undefined) => (kib === undefined ? '-' : (kib / 1024).toFixed(1));
+  const rows = report.connections.map((r) => [
+    r.label,
+    `${r.ready} / ${r.clients}`,
+    r.loginSeconds.toFixed(1),
+    r.quietSeconds.toFixed(1),
+    `${mib(r.rssBeforeKiB)} -> ${mib(r.rssAfterKiB)}`,
+    r.perClientKiB === undefined ? '-' : r.perClientKiB.toFixed(2),
+    `${r.broadcast.deliveries} in ${ms(r.broadcast.maxMs)} ms`,
+  ]);
+  return [
+    `## Connections: ${report.options.connections} clients logged in`,
+    '',
+    '"quiet" = also every presence notice (JOINED / IRC JOIN) delivered: N^2/2 lines, inherent in both protocols.',
+    '',
+    table(['server', 'logged in', 'login s', 'quiet s', 'server RSS MiB', 'KiB per client', 'one broadcast reached'], rows),
+    '',
+  ];
+}
+
+function targetsSection(report: BenchReport): string[] {
+  const out: string[] = [];
+  for (const ours of report.fanout.filter((r) => r.kind === 'chatmsg')) {
+    const redis = report.fanout.find((r) => r.kind === 'redis' && r.receivers === ours.receivers);
+    if (redis !== undefined) {
+      const share = ours.max.deliveriesPerSecond / redis.max.deliveriesPerSecond;
+      out.push(
+        `- Fan-out N=${ours.receivers}: ${rate(ours.max.deliveriesPerSecond)} vs Redis ${rate(redis.max.deliveriesPerSecond)} deliveries/s = ` +
+          `${share.toFixed(2)} (target >= ${TARGETS.fanoutVersusRedis}): ${verdict(share >= TARGETS.fanoutVersusRedis)}`,
+      );
+    }
+    out.push(
+      `- Fan-out N=${ours.receivers}: p99 ${ms(ours.half.p99Ms)} ms at half the highest rate (target < ${TARGETS.p99AtHalfMs} ms): ` +
+        verdict(ours.half.p99Ms < TARGETS.p99AtHalfMs && ours.half.lost === 0),
+    );
+    const irc = report.fanout.find((r) => r.kind === 'irc' && r.receivers === ours.receivers);
+    if (irc !== undefined) out.push(compareWithIrc(`Fan-out N=${ours.receivers}`, ours.ladder, irc.ladder));
+  }
+  const oursDirect = report.direct.find((r) => r.kind === 'chatmsg');
+  const ircDirect = report.direct.find((r) => r.kind === 'irc');
+  if (oursDirect && ircDirect) out.push(compareWithIrc('Direct', oursDirect.ladder, ircDirect.ladder));
+  for (const ours of report.connections.filter((r) => r.kind === 'chatmsg' && r.perClientKiB !== undefined)) {
+    out.push(
+      `- ${ours.clients} clients: ${ours.perClientKiB!.toFixed(2)} KiB per client (target < ${TARGETS.perClientKiB}), ` +
+        `broadcast reached ${ours.broadcast.deliveries} of ${ours.ready}: ` +
+        verdict(ours.perClientKiB! < TARGETS.perClientKiB && ours.broadcast.deliveries === ours.ready && ours.ready === ours.clients),
+    );
+  }
+  return out.length === 0 ? [] : ['## Targets', '', ...out, ''];
+}
+
+/** p99 no worse than the IRC server's at every offered rate the IRC server held. */
+function compareWithIrc(what: string, ours: PhaseResult[], irc: PhaseResult[]): string {
+  const held = irc.filter((step) => step.held);
+  const worse = held.filter((step) => {
+    const mine = ours.find((o) => o.offered === step.offered);
+    return mine === undefined || mine.p99Ms > step.p99Ms;
+  });
+  return (
+    `- ${what}: p99 vs ngircd at the ${held.length} rates it held, ours worse at ${worse.length}` +
+    (worse.length === 0 ? '' : ` (${worse.map((s) => rate(s.offeredDeliveries ?? Number(s.offered))).join(', ')})`) +
+    `: ${verdict(held.length > 0 && worse.length === 0)}`
+  );
+}
+
+/** The whole report as Markdown: machine, targets, then one section per workload. */
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const skipped = report.skipped.map((s) => `- ${s.kind} skipped: ${s.reason}`);
+  const kinds = new Set<ServerKind>([...report.fanout, ...report.direct, ...report.connections].map((r) => r.kind));
+  return [
+    `# CHAT-MSG bench, ${report.startedAt}`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, load average ${m.loadAverage.toFixed(2)} at the start. ` +
+      `Servers: ${[...kinds].join(', ')}. Took ${Math.round(report.seconds)} s.`,
+    '',
+    ...(skipped.length > 0 ? [...skipped, ''] : []),
+    ...targetsSection(report),
+    ...fanoutSection(report),
+    ...directSection(report),
+    ...connectionsSection(report),
+  ].join('\n');
+}

@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
+import { join } from 'node:path';
+import type { ServerKind } from './dialects.js';
+import {
+  externalServer,
+  MissingPeerError,
+  startIrc,
+  startOurServer,
+  startRedis,
+  type ServerUnderTest,
+} from './servers.js';
+import {
+  connections,
+  direct,
+  fanout,
+  type ConnectionsResult,
+  type DirectResult,
+  type FanoutResult,
+  type Workload,
+  type WorkloadContext,
+} from './workloads.js';
+
+export type PeerKind = Exclude<ServerKind, 'chatmsg'>;
+
+export interface BenchOptions {
+  only: readonly Workload[];
+  /** Fan-out receiver counts. */
+  receivers: readonly number[];
+  durationMs: number;
+  peers: readonly PeerKind[];
+  senders: number;
+  pairs: number;
+  connections: number;
+  payloadSize: number;
+  receiverWorkers: number;
+  /** Offered fan-out rates in deliveries per second, rising. */
+  fanoutLadder: readonly number[];
+  /** Offered direct rates in messages per second, rising. */
+  directLadder: readonly number[];
+  /** --server host:port: drive that server instead of starting ours (no memory/CPU figures). */
+  server?: { host: string; port: number } | undefined;
+  /** Bytes of unsent output per client before our server drops it. */
+  maxQueue: number;
+  /** Write `node --cpu-prof` profiles of our server here. */
+  profileDir?: string | undefined;
+  progress(line: string): void;
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  /** 1-minute load average when the bench started: other work sharing the machine. */
+  loadAverage: number;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  seconds: number;
+  machine: MachineInfo;
+  options: Omit<BenchOptions, 'progress'>;
+  /** Peers that could not be started, with the reason (and how to install them). */
+  skipped: { kind: PeerKind; reason: string }[];
+  fanout: FanoutResult[];
+  direct: DirectResult[];
+  connections: ConnectionsResult[];
+}
+
+export function machineInfo(): MachineInfo {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${osType()} ${release()}`,
+    node: process.version,
+    loadAverage: loadavg()[0]!,
+  };
+}
+
+/**
+ * Runs the chosen workloads against our server and every peer, one server at a time (each on a
+ * fresh process), in the same run, so the ratios compare like with like.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const started = new Date();
+  const dir = mkdtempSync(join(tmpdir(), 'chatmsg-bench-'));
+  const skipped: BenchReport['skipped'] = [];
+  const kinds: ServerKind[] = ['chatmsg', ...options.peers];
+  const start = async (kind: ServerKind, clients: number): Promise<ServerUnderTest> => {
+    switch (kind) {
+      case 'chatmsg':
+        return options.server
+          ? externalServer(options.server.host, options.server.port)
+          : startOurServer({ maxClients: clients + 100, maxQueue: options.maxQueue, profileDir: options.profileDir });
+      case 'redis':
+        return startRedis(dir, clients + 100);
+      case 'irc':
+        return startIrc(dir);
+    }
+  };
+  const context: WorkloadContext = {
+    start,
+    progress: options.progress,
+    durationMs: options.durationMs,
+    payloadSize: options.payloadSize,
+    receiverWorkers: options.receiverWorkers,
+    senders: options.senders,
+  };
+  const report: BenchReport = {
+    startedAt: started.toISOString(),
+    seconds: 0,
+    machine: machineInfo(),
+    options: withoutProgress(options),
+    skipped,
+    fanout: [],
+    direct: [],
+    connections: [],
+  };
+  /** Runs `task` for each server kind still available; a missing peer is skipped for the rest of the run. */
+  const forEachKind = async <T>(task: (kind: ServerKind) => Promise<T>, into: T[]) => {
+    for (const kind of kinds) {
+      if (skipped.some((s) => s.kind === kind)) continue;
+      try {
+        into.push(await task(kind));
+      } catch (error) {
+        if (!(error instanceof MissingPeerError) || kind === 'chatmsg') throw error;
+        options.progress(`  skipping ${kind}: ${error.message}`);
+        skipped.push({ kind: kind as PeerKind, reason: error.message });
+      }
+    }
+  };
+  try {
+    if (options.only.includes('fanout')) {
+      for (const receivers of options.receivers) {
+        options.progress(`fan-out, ${receivers} receivers, ${options.senders} senders`);
+        await forEachKind((kind) => fanout(context, kind, receivers, options.fanoutLadder), report.fanout);
+      }
+    }
+    if (options.only.includes('direct')) {
+      options.progress(`direct, ${options.pairs} pairs`);
+      await forEachKind((kind) => direct(context, kind, options.pairs, options.directLadder), report.direct);
+    }
+    if (options.only.includes('connections')) {
+      options.progress(`connections, ${options.connections} clients`);
+      await forEachKind((kind) => connections(context, kind, options.connections), report.connections);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report.seconds = (Date.now() - started.getTime()) / 1000;
+  return report;
+}
+
+function withoutProgress(options: BenchOptions): Omit<BenchOptions, 'progress'> {
+  const { progress: _progress, ...rest } = options;
+  return rest;
+}

@@ -1,0 +1,224 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerKind } from './dialects.js';
+
+/** A server under test: where it listens and, when the bench started it, its process. */
+export interface ServerUnderTest {
+  kind: ServerKind;
+  /** What the report calls it: `chatmsg-server`, `redis-server 7.0.15` ... */
+  label: string;
+  host: string;
+  port: number;
+  /** Undefined for a server the bench did not start (--server): no memory or CPU figures then. */
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** A peer the bench could not start, and how to get it. */
+export class MissingPeerError extends Error {
+  override name = 'MissingPeerError';
+}
+
+const SERVER_BIN = fileURLToPath(new URL('../cli/server.js', import.meta.url));
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface OurServerOptions {
+  maxClients: number;
+  maxQueue: number;
+  /** Directory for a `node --cpu-prof` profile of the server, written when it exits. */
+  profileDir?: string | undefined;
+}
+
+/** Starts `node dist/cli/server.js 0 --host 127.0.0.1 ...` and waits for `listening on`. */
+export async function startOurServer(options: OurServerOptions): Promise<ServerUnderTest> {
+  const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+  const args = [
+    ...nodeFlags,
+    SERVER_BIN,
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--max-clients',
+    String(options.maxClients),
+    '--rate-limit',
+    '0',
+    '--max-queue',
+    String(options.maxQueue),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`chatmsg-server did not start:\n${log}`)), START_TIMEOUT_MS);
+    child.stderr!.setEncoding('utf8');
+    // The server logs a line per request; keep reading (a full pipe would block it), keep only a tail.
+    let listening = false;
+    child.stderr!.on('data', (chunk: string) => {
+      log = (log + chunk).slice(-4096);
+      if (listening) return;
+      const match = /listening on \S+:(\d+)/.exec(log);
+      if (match) {
+        listening = true;
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`chatmsg-server exited (${code}) before listening:\n${log}`)));
+  });
+  return managed('chatmsg', 'chatmsg-server', '127.0.0.1', port, child);
+}
+
+/** The path of an executable found on PATH or in the sbin directories Debian uses, or undefined. */
+export function findExecutable(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/usr/local/sbin'];
+  for (const dir of dirs) {
+    if (dir === '') continue;
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function requireExecutable(name: string, aptPackage: string): string {
+  const path = findExecutable(name);
+  if (path === undefined) {
+    throw new MissingPeerError(`${name} not found; install it with: apt-get install ${aptPackage}`);
+  }
+  return path;
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; a peer is then told to listen on it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** Redis on loopback, no persistence, no output-buffer limit for subscribers (like our big --max-queue). */
+export async function startRedis(dir: string, maxClients: number): Promise<ServerUnderTest> {
+  const bin = requireExecutable('redis-server', 'redis-server');
+  const port = await freePort();
+  const config = join(dir, 'redis.conf');
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      'protected-mode no',
+      'save ""',
+      'appendonly no',
+      `dir ${dir}`,
+      `maxclients ${maxClients}`,
+      'client-output-buffer-limit pubsub 0 0 0',
+      'loglevel warning',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(bin, [config], { stdio: 'ignore' });
+  await waitForPort(port, child, 'redis-server');
+  return managed('redis', 'redis-server', '127.0.0.1', port, child);
+}
+
+/**
+ * ngIRCd on loopback with its limits opened as far as the configuration allows: no connection
+ * caps, no DNS/ident lookups, MaxPenaltyTime 0 (no command penalties). What remains is built in.
+ */
+export async function startIrc(dir: string): Promise<ServerUnderTest> {
+  const bin = requireExecutable('ngircd', 'ngircd');
+  const port = await freePort();
+  const config = join(dir, 'ngircd.conf');
+  writeFileSync(
+    config,
+    [
+      '[Global]',
+      'Name = bench.irc',
+      'Info = chatmsg bench peer',
+      'AdminInfo1 = bench',
+      'AdminInfo2 = loopback',
+      'AdminEMail = bench@localhost',
+      'Listen = 127.0.0.1',
+      `Ports = ${port}`,
+      'MotdPhrase = bench',
+      '[Limits]',
+      'MaxConnections = 0',
+      'MaxConnectionsIP = 0',
+      'MaxJoins = 0',
+      'MaxNickLength = 31',
+      'MaxPenaltyTime = 0',
+      'PingTimeout = 3600',
+      'PongTimeout = 3600',
+      '[Options]',
+      'DNS = no',
+      'Ident = no',
+      'PAM = no',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(bin, ['--nodaemon', '--config', config], { stdio: 'ignore' });
+  await waitForPort(port, child, 'ngircd');
+  return managed('irc', 'ngircd', '127.0.0.1', port, child);
+}
+
+/** Polls until the port accepts a connection or the process exits. */
+async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before listening`);
+    if (await accepts(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${name} did not listen on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms`);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function managed(kind: ServerKind, label: string, host: string, port: number, child: ChildProcess): ServerUnderTest {
+  return {
+    kind,
+    label,
+    host,
+    port,
+    pid: child.pid,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A server someone else runs (--server host:port): the bench only connects to it. */
+export function externalServer(host: string, port: number): ServerUnderTest {
+  return { kind: 'chatmsg', label: `chatmsg at ${host}:${port}`, host, port, pid: undefined, stop: async () => {} };
+}
