@@ -122,3 +122,36 @@ export class LineSocket {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The connections a test suite opened, so its afterAll can close them all. */
+export class SocketPool {
+  readonly #port: () => number;
+  readonly #open: LineSocket[] = [];
+
+  /** `port` is read at each connect: the server may start after the pool is made. */
+  constructor(port: () => number) {
+    this.#port = port;
+  }
+
+  get size(): number {
+    return this.#open.length;
+  }
+
+  /** Connects and reads HELLO. */
+  async connect(): Promise<LineSocket> {
+    const client = await LineSocket.connect(this.#port());
+    this.#open.push(client);
+    await client.waitFor(/^HELLO /);
+    return client;
+  }
+
+  async login(id: string): Promise<LineSocket> {
+    const client = await LineSocket.login(this.#port(), id);
+    this.#open.push(client);
+    return client;
+  }
+
+  destroyAll(): void {
+    for (const client of this.#open.splice(0)) client.destroy();
+  }
+}

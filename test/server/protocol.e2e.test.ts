@@ -1,34 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { LineSocket, sleep } from './line-socket.js';
+import { LineSocket, SocketPool, sleep } from './line-socket.js';
 
 // One compact end-to-end check per reply row and error of the spec, against the real server
 // process over real sockets. (The conformance checker covers the same rows in depth.)
 describe('CHAT-MSG/1 server, every reply row (e2e)', () => {
   let server: RunningServer;
-  const open: LineSocket[] = [];
-  const connect = async () => {
-    const client = await LineSocket.connect(server.port);
-    open.push(client);
-    return client;
-  };
-  const login = async (id: string) => {
-    const client = await LineSocket.login(server.port, id);
-    open.push(client);
-    return client;
-  };
+  const pool = new SocketPool(() => server.port);
+  const connect = () => pool.connect();
+  const login = (id: string) => pool.login(id);
 
   beforeAll(async () => {
     server = await startServer(['--rate-limit', '0']);
   });
   afterAll(async () => {
-    for (const client of open) client.destroy();
+    pool.destroyAll();
     await server.stop();
   });
 
   it('greets with HELLO CHAT-MSG/1 and free text', async () => {
-    const client = await connect();
+    const client = await LineSocket.connect(server.port);
+    expect(client.lines).toEqual([]);
     expect(await client.waitFor(/^HELLO /)).toMatch(/^HELLO CHAT-MSG\/1 \S/);
+    client.destroy();
   });
 
   it('LOGIN: OK LOGIN to the sender, JOINED to every other logged-in client', async () => {

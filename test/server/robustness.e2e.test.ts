@@ -1,26 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { LineSocket, sleep } from './line-socket.js';
+import { LineSocket, SocketPool, sleep } from './line-socket.js';
 
 // Robustness duties of docs/PROTOCOL.md section 8, each against the real server process.
 describe('server robustness (e2e)', () => {
   let server: RunningServer;
-  const open: LineSocket[] = [];
-  const connect = async () => {
-    const client = await LineSocket.connect(server.port);
-    open.push(client);
-    await client.waitFor(/^HELLO /);
-    return client;
-  };
-  const login = async (id: string) => {
-    const client = await LineSocket.login(server.port, id);
-    open.push(client);
-    return client;
-  };
+  const pool = new SocketPool(() => server.port);
+  const connect = () => pool.connect();
+  const login = (id: string) => pool.login(id);
   /** The server still serves: a fresh connection logs in and the bystander still answers. */
   const stillServing = async (bystander: LineSocket) => {
     expect(await bystander.request('PING alive', /^PONG/)).toBe('PONG alive');
-    const fresh = await login(`fresh-${open.length}`);
+    const fresh = await login(`fresh-${pool.size}`);
     expect(await fresh.request('LIST', /^OK LIST/)).toMatch(/^OK LIST \d+ /);
   };
 
@@ -28,7 +19,7 @@ describe('server robustness (e2e)', () => {
     server = await startServer(['--rate-limit', '0', '--max-line', '4096']);
   });
   afterAll(async () => {
-    for (const client of open) client.destroy();
+    pool.destroyAll();
     expect(await server.stop()).toBe(0);
   });
 
@@ -142,13 +133,9 @@ describe('server robustness (e2e)', () => {
 
   it('a client that never reads is dropped after --max-queue; a normal client keeps receiving', async () => {
     const slowServer = await startServer(['--rate-limit', '0', '--max-queue', '65536']);
-    const clients: LineSocket[] = [];
+    const here = new SocketPool(() => slowServer.port);
     try {
-      const loginHere = async (id: string) => {
-        const client = await LineSocket.login(slowServer.port, id);
-        clients.push(client);
-        return client;
-      };
+      const loginHere = (id: string) => here.login(id);
       const flooder = await loginHere('flooder');
       const normal = await loginHere('normal');
       const slow = await loginHere('slow');
@@ -172,7 +159,7 @@ describe('server robustness (e2e)', () => {
       expect(slowServer.log()).toMatch(/slow disconnect slow consumer \(\d+ bytes unsent, max-queue 65536\)/);
       expect(await normal.request('PING still-here', /^PONG/)).toBe('PONG still-here');
     } finally {
-      for (const client of clients) client.destroy();
+      here.destroyAll();
       await slowServer.stop();
     }
   });

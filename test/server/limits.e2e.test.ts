@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { LineSocket, SocketPool, sleep } from './line-socket.js';
+
+// --login-timeout, --max-clients and --rate-limit against the real server process.
+describe('server limits (e2e)', () => {
+  let server: RunningServer | undefined;
+  const pool = new SocketPool(() => server!.port);
+  const start = async (...args: string[]) => {
+    server = await startServer(args);
+    return server;
+  };
+  afterEach(async () => {
+    pool.destroyAll();
+    expect(await server?.stop()).toBe(0);
+    server = undefined;
+  });
+
+  it('408: no LOGIN within --login-timeout, then the server closes; logged-in clients stay', async () => {
+    await start('--login-timeout', '0.5');
+    const staying = await pool.login('stays');
+    const idle = await pool.connect();
+    const started = Date.now();
+    expect(await idle.waitFor(/^ERR/, 5000)).toBe('ERR 408 no LOGIN in time, closing');
+    await idle.waitClosed();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    await sleep(300);
+    expect(staying.isClosed).toBe(false);
+    expect(await staying.request('PING', /^PONG/)).toBe('PONG');
+    expect(staying.lines.filter((line) => line.startsWith('ERR'))).toEqual([]);
+  });
+
+  it('503: one connection beyond --max-clients gets ERR 503 and is closed; a freed slot is reused', async () => {
+    await start('--max-clients', '3');
+    const first = await pool.login('one');
+    await pool.connect();
+    await pool.connect();
+    const refused = await LineSocket.connect(server!.port);
+    expect(await refused.waitFor(/^(ERR|HELLO)/)).toBe('ERR 503 server full, try again later');
+    await refused.waitClosed();
+    expect(refused.lines).toHaveLength(1);
+    first.socket.end();
+    await first.waitClosed();
+    await sleep(50);
+    const later = await pool.login('later');
+    expect(await later.request('LIST', /^OK LIST/)).toBe('OK LIST 1 later');
+  });
+
+  it('no per-address limit: many connections from one address all get in', async () => {
+    await start('--max-clients', '20');
+    const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.login(`nat-${i}`)));
+    expect(await clients[0]!.request('LIST', /^OK LIST/)).toMatch(/^OK LIST 20 /);
+  });
+
+  it('429: requests beyond --rate-limit (burst 4 s worth) are dropped with ERR 429; then it recovers', async () => {
+    await start('--rate-limit', '5');
+    const watcher = await pool.login('rl-w');
+    const client = await pool.login('rl-me');
+    await sleep(1000); // refill the bucket the LOGIN took from
+    const burst = Array.from({ length: 40 }, (_, i) => `MSG rl-w flood ${i}\n`).join('');
+    client.send(burst);
+    await sleep(300);
+    const oks = client.lines.filter((line) => line === 'OK MSG rl-w').length;
+    const limited = client.lines.filter((line) => line === 'ERR 429 too many requests, request dropped').length;
+    expect(oks + limited).toBe(40);
+    expect(oks).toBeGreaterThanOrEqual(20);
+    expect(oks).toBeLessThanOrEqual(22);
+    // Dropped means dropped: the recipient got exactly the accepted ones.
+    await watcher.request('PING sync', 'PONG sync');
+    expect(watcher.lines.filter((line) => line.startsWith('MSG rl-me'))).toHaveLength(oks);
+    await sleep(600);
+    expect(await client.request('PING again', /^PONG/)).toBe('PONG again');
+    expect(client.lines.filter((line) => line.startsWith('ERR 429'))).toHaveLength(limited);
+  });
+
+  it('--rate-limit 0 turns the limit off', async () => {
+    await start('--rate-limit', '0');
+    const client = await pool.connect();
+    client.send(Array.from({ length: 1000 }, (_, i) => `PING ${i}\n`).join(''));
+    await client.waitFor('PONG 999');
+    expect(client.lines.filter((line) => line.startsWith('ERR'))).toEqual([]);
+  });
+
+  it('the default rate limit lets a scripted burst of 150 requests through', async () => {
+    await start();
+    const client = await pool.login('scripted');
+    client.send(Array.from({ length: 150 }, (_, i) => `PING ${i}\n`).join(''));
+    await client.waitFor('PONG 149');
+    expect(client.lines.filter((line) => line.startsWith('ERR'))).toEqual([]);
+  });
+});
