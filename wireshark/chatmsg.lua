@@ -26,9 +26,15 @@ local ERROR_CODES = {
   [413] = "line-too-long",
   [429] = "rate-limited",
   [503] = "server-full",
+  [420] = "auth-required",
+  [421] = "auth-failed",
+  [422] = "already-registered",
+  [423] = "not-registered",
+  [424] = "no-keys",
+  [507] = "storage-failed",
 }
 local REQUEST_VERBS = { "LOGIN", "MSG", "LOGOFF", "LIST", "PING", "HELP" }
-local SERVER_VERBS = { "HELLO", "OK", "ERR", "MSG", "JOINED", "LEFT", "PONG", "BYE" }
+local SERVER_VERBS = { "HELLO", "OK", "ERR", "MSG", "JOINED", "LEFT", "PONG", "BYE", "CHALLENGE", "EMSG" }
 -- END GENERATED
 
 local CLIENT_ID_MAX = 32
@@ -347,6 +353,8 @@ function chatmsg.dissector(tvb, pinfo, tree)
   if length == 0 then return 0 end
   if is_retransmission() then
     -- The bytes were dissected when first sent; counting them again would duplicate PDUs.
+    -- Wireshark 4.0's TCP layer already keeps retransmitted bytes from us; older versions
+    -- (and some TCP preference combinations) hand them over, hence this guard.
     pinfo.cols.protocol:set("CHAT-MSG")
     local item = tree:add(chatmsg, tvb())
     item:set_text("CHAT-MSG/1 retransmitted data (dissected in the original segment)")

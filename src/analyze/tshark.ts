@@ -26,12 +26,15 @@ export interface TsharkOptions {
   port?: number | undefined;
   /** A display filter (`-Y`). */
   filter?: string | undefined;
+  /** More preferences, `name:value` (`chatmsg.heuristic:FALSE`). */
+  prefs?: string[] | undefined;
 }
 
 /** The common arguments: our dissector, its port preference, TCP reassembly on. */
 export function tsharkArgs(pcap: string, options: TsharkOptions = {}): string[] {
   const args = ['-r', pcap, '-n', '-X', `lua_script:${DISSECTOR_PATH}`, '-o', 'tcp.desegment_tcp_streams:TRUE'];
   if (options.port !== undefined) args.push('-o', `chatmsg.port:${options.port}`);
+  for (const pref of options.prefs ?? []) args.push('-o', pref);
   if (options.filter !== undefined) args.push('-Y', options.filter);
   return args;
 }

@@ -1,0 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeCapture } from '../../src/analyze/analysis.js';
+import { SEGMENTED_PCAP } from '../analyze/fixture.js';
+import { withRetransmission } from './helpers/pcap-file.js';
+import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
+
+const lines = async (filter: string, options: { port?: number; extra?: string[] } = {}) =>
+  parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['frame.number', 'chatmsg.line'], { filter, port: options.port }))
+    .map((row) => row['chatmsg.line']!);
+
+/** The fixture's server port: the source port of its HELLO. */
+let serverPort: number;
+
+describe('chatmsg.lua display filters, expert info, heuristic and port preference', () => {
+  beforeAll(async () => {
+    const rows = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['tcp.srcport'], { filter: 'chatmsg.verb == "HELLO"' }));
+    serverPort = Number(rows[0]!['tcp.srcport']);
+  });
+
+  it('filters on verb and target', async () => {
+    expect(await lines('chatmsg.verb == "MSG"')).toEqual([
+      'MSG alice hi there', 'MSG bob alice hi there', 'MSG ALL hello everyone', 'MSG alice ALL hello everyone',
+    ]);
+    expect(await lines('chatmsg.target == "ALL"')).toEqual(['MSG ALL hello everyone', 'MSG alice ALL hello everyone', 'OK MSG ALL 1']);
+    expect(await lines('chatmsg.direction == "request" && chatmsg.client_id == "bob"')).toEqual(['LOGIN bob,LIST,PING t1', 'LOGOFF bob']);
+    expect(await lines('chatmsg.code == 400')).toHaveLength(2);
+    expect(await lines('chatmsg.count == 1 && chatmsg.reply_to == "MSG"')).toEqual(['OK MSG ALL 1']);
+  });
+
+  it('marks a malformed line (not UTF-8) as expert info of group Malformed', async () => {
+    const rows = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['chatmsg.line', '_ws.expert.message', '_ws.expert.group', '_ws.expert.severity'], { filter: 'chatmsg.malformed' }));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      'chatmsg.line': '\\xff\\xfe',
+      '_ws.expert.message': 'Malformed CHAT-MSG line: not valid UTF-8',
+    });
+    // Group and severity are numbers in -T fields: PI_MALFORMED, PI_ERROR.
+    expect(rows[0]!['_ws.expert.group']).toBe(String(0x07000000));
+    expect(rows[0]!['_ws.expert.severity']).toBe(String(0x00800000));
+    expect(await lines('chatmsg.unknown_verb')).toEqual(['NOPE x']);
+  });
+
+  it('finds CHAT-MSG on another port by its heuristic, and nothing with the heuristic off', async () => {
+    expect(serverPort).not.toBe(5151);
+    const byHeuristic = await lines('chatmsg');
+    const byPort = await lines('chatmsg', { port: serverPort });
+    expect(byHeuristic).toEqual(byPort);
+    expect(byHeuristic).toHaveLength(22);
+    const off = await tsharkFields(SEGMENTED_PCAP, ['chatmsg.line'], { filter: 'chatmsg', prefs: ['chatmsg.heuristic:FALSE'] });
+    expect(parseFieldRows(off)).toEqual([]);
+    const offButPort = await tsharkFields(SEGMENTED_PCAP, ['chatmsg.line'], {
+      filter: 'chatmsg', port: serverPort, prefs: ['chatmsg.heuristic:FALSE'],
+    });
+    expect(parseFieldRows(offButPort)).toHaveLength(22);
+  });
+});
+
+describe('chatmsg.lua and a TCP retransmission', () => {
+  let dir: string;
+  let pcap: string;
+  let retransmitted: number;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chatmsg-retrans-'));
+    pcap = join(dir, 'retransmission.pcap');
+    const rows = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['frame.number'], { filter: 'chatmsg.line == "MSG ALL hello everyone"' }));
+    const frame = Number(rows[0]!['frame.number']);
+    // The same segment again right after the original, before its ACK: a plain retransmission.
+    await withRetransmission(SEGMENTED_PCAP, pcap, frame, frame);
+    retransmitted = frame + 1;
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(['TRUE', 'FALSE'])('dissects the PDU once, not again from the retransmission (TCP reassembly %s)', async (desegment) => {
+    const prefs = [`tcp.desegment_tcp_streams:${desegment}`];
+    const rows = parseFieldRows(await tsharkFields(pcap, ['frame.number', 'chatmsg.line'], { filter: 'chatmsg', prefs }));
+    const carrying = rows.filter((r) => r['chatmsg.line'] === 'MSG ALL hello everyone');
+    expect(carrying.map((r) => Number(r['frame.number']))).toEqual([retransmitted - 1]);
+    const flagged = parseFieldRows(await tsharkFields(pcap, ['frame.number'], { filter: 'tcp.analysis.retransmission', prefs }));
+    expect(flagged.map((r) => Number(r['frame.number']))).toEqual([retransmitted]);
+  });
+
+  it('reports the retransmission and still counts each PDU once', async () => {
+    const analysis = await analyzeCapture(pcap);
+    expect(analysis.retransmissions).toEqual([retransmitted]);
+    expect(analysis.pdus).toHaveLength(26);
+    expect(analysis.pdus.filter((p) => p.line === 'MSG ALL hello everyone')).toHaveLength(1);
+  });
+});

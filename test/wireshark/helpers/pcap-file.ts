@@ -1,0 +1,31 @@
+import { readFile, writeFile } from 'node:fs/promises';
+
+const GLOBAL_HEADER = 24;
+const RECORD_HEADER = 16;
+
+/** The records of a classic little-endian pcap file (what tcpdump -w writes on Linux). */
+async function records(file: string): Promise<{ header: Buffer; records: Buffer[] }> {
+  const bytes = await readFile(file);
+  if (bytes.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${file}: not a little-endian microsecond pcap`);
+  const list: Buffer[] = [];
+  for (let at = GLOBAL_HEADER; at < bytes.length; ) {
+    const length = RECORD_HEADER + bytes.readUInt32LE(at + 8);
+    list.push(bytes.subarray(at, at + length));
+    at += length;
+  }
+  return { header: bytes.subarray(0, GLOBAL_HEADER), records: list };
+}
+
+/**
+ * Writes a copy of a capture in which frame `frame` (1-based) is sent again right after frame
+ * `after`, 1 µs later: on the wire that is exactly what a TCP retransmission of the segment looks like.
+ */
+export async function withRetransmission(source: string, target: string, frame: number, after: number): Promise<void> {
+  const { header, records: list } = await records(source);
+  const copy = Buffer.from(list[frame - 1]!);
+  const previous = list[after - 1]!;
+  copy.writeUInt32LE(previous.readUInt32LE(0), 0);
+  copy.writeUInt32LE(previous.readUInt32LE(4) + 1, 4);
+  list.splice(after, 0, copy);
+  await writeFile(target, Buffer.concat([header, ...list]));
+}
