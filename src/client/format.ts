@@ -22,6 +22,8 @@ const COLOUR_BY_KIND: Record<ServerPdu['kind'], string> = {
   LEFT: ANSI.yellow,
   PONG: ANSI.dim,
   BYE: ANSI.magenta,
+  CHALLENGE: ANSI.dim,
+  EMSG: ANSI.bold + ANSI.magenta,
   UNKNOWN: '',
 };
 

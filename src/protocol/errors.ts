@@ -12,6 +12,13 @@ export const ERRORS = {
   LINE_TOO_LONG: { code: 413, name: 'line-too-long', reason: 'line too long, discarded' },
   RATE_LIMITED: { code: 429, name: 'rate-limited', reason: 'too many requests, request dropped' },
   SERVER_FULL: { code: 503, name: 'server-full', reason: 'server full, try again later' },
+  // The secure extension (docs/PROTOCOL.md section 9).
+  AUTH_REQUIRED: { code: 420, name: 'auth-required', reason: 'this id is registered: log in with AUTH and its key' },
+  AUTH_FAILED: { code: 421, name: 'auth-failed', reason: 'proof of key possession failed' },
+  ALREADY_REGISTERED: { code: 422, name: 'already-registered', reason: 'this id is already registered to a key' },
+  NOT_REGISTERED: { code: 423, name: 'not-registered', reason: 'this id is not registered' },
+  NO_KEYS: { code: 424, name: 'no-keys', reason: 'that client has published no encryption keys' },
+  STORAGE_FAILED: { code: 507, name: 'storage-failed', reason: 'the server could not save the registry, try again' },
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

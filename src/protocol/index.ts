@@ -5,3 +5,4 @@ export * from './text.js';
 export * from './line-decoder.js';
 export * from './request.js';
 export * from './server-pdu.js';
+export * from './secure-request.js';

@@ -2,8 +2,13 @@ import { isBroadcastTarget, isValidClientId } from './client-id.js';
 import { BROADCAST_TARGET } from './constants.js';
 import type { ErrorName } from './errors.js';
 import { decodeLine } from './text.js';
+import { encodeSecureRequest, isSecureVerb, parseSecureRequest, type SecureRequest } from './secure-request.js';
 
-/** Verbs a client may send, as the server names them (uppercase). Order is HELP's order. */
+/**
+ * Verbs of the base protocol, as the server names them (uppercase). Order is HELP's order.
+ * Extensions (SECURE_VERBS, section 9 of the spec) are parsed too, but only servers that
+ * enable them answer them; elsewhere they are unknown verbs.
+ */
 export const REQUEST_VERBS = ['LOGIN', 'MSG', 'LOGOFF', 'LIST', 'PING', 'HELP'] as const;
 export type RequestVerb = (typeof REQUEST_VERBS)[number];
 
@@ -13,7 +18,8 @@ export type Request =
   | { verb: 'LOGOFF'; id: string }
   | { verb: 'LIST' }
   | { verb: 'PING'; token?: string }
-  | { verb: 'HELP' };
+  | { verb: 'HELP' }
+  | SecureRequest;
 
 export type ParseResult =
   | { ok: true; request: Request }
@@ -71,6 +77,7 @@ export function parseRequest(bytes: Uint8Array): ParseResult {
     case 'PING':
       return { ok: true, request: args ? { verb, token: args } : { verb } };
     default:
+      if (isSecureVerb(verb)) return parseSecureRequest(verb, args);
       return malformed(word === '' ? 'empty verb' : `unknown verb ${truncate(word)}`);
   }
 }
@@ -92,6 +99,8 @@ export function encodeRequest(request: Request): string {
     case 'LIST':
     case 'HELP':
       return `${request.verb}\n`;
+    default:
+      return encodeSecureRequest(request);
   }
 }
 

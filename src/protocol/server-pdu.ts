@@ -11,9 +11,15 @@ export type ServerPdu =
   | { kind: 'LEFT'; id: string }
   | { kind: 'PONG'; token?: string }
   | { kind: 'BYE'; text: string }
+  | { kind: 'CHALLENGE'; challenge: string; realm: string; binding: string }
+  | { kind: 'EMSG'; from: string; target: string; counter: string; payload: string }
   | { kind: 'UNKNOWN'; line: string };
 
-export const SERVER_VERBS = ['HELLO', 'OK', 'ERR', 'MSG', 'JOINED', 'LEFT', 'PONG', 'BYE'] as const;
+export const SERVER_VERBS = ['HELLO', 'OK', 'ERR', 'MSG', 'JOINED', 'LEFT', 'PONG', 'BYE', 'CHALLENGE', 'EMSG'] as const;
+
+/** How a CHALLENGE's proof is bound to the connection: to the TLS exporter, or (plain TCP) to nothing. */
+export const CHANNEL_BINDINGS = ['tls-exporter', 'none'] as const;
+export type ChannelBindingKind = (typeof CHANNEL_BINDINGS)[number];
 
 /**
  * Encoders of server lines, each with its LF. A broadcast is encoded once by the caller
@@ -32,6 +38,8 @@ export const encodeServer = {
   left: (id: string) => `LEFT ${id}\n`,
   pong: (token?: string) => (token === undefined ? 'PONG\n' : `PONG ${token}\n`),
   bye: (text: string) => `BYE ${text}\n`,
+  challenge: (challenge: string, realm: string, binding: ChannelBindingKind) => `CHALLENGE ${challenge} ${realm} ${binding}\n`,
+  emsg: (from: string, target: string, counter: number, payload: string) => `EMSG ${from} ${target} ${counter} ${payload}\n`,
 };
 
 function cut(s: string): [string, string] {
@@ -68,6 +76,14 @@ export function parseServerLine(line: string): ServerPdu {
       return rest === '' ? { kind: 'PONG' } : { kind: 'PONG', token: rest };
     case 'BYE':
       return { kind: 'BYE', text: rest };
+    case 'CHALLENGE': {
+      const [challenge = '', realm = '', binding = '', extra] = rest.split(' ');
+      return challenge && realm && binding && extra === undefined ? { kind: 'CHALLENGE', challenge, realm, binding } : { kind: 'UNKNOWN', line };
+    }
+    case 'EMSG': {
+      const [from = '', target = '', counter = '', payload = '', extra] = rest.split(' ');
+      return from && target && counter && payload && extra === undefined ? { kind: 'EMSG', from, target, counter, payload } : { kind: 'UNKNOWN', line };
+    }
     default:
       return { kind: 'UNKNOWN', line };
   }

@@ -15,6 +15,8 @@ export interface SessionLink {
   send(data: string | Buffer): boolean;
   /** Sends what is queued, then closes the connection. */
   close(): void;
+  /** TLS connections: the RFC 9266 exporter value (base64) that login proofs are bound to. */
+  channelBinding?(): string;
 }
 
 export interface SessionOptions {
@@ -59,6 +61,16 @@ export class Session {
     return this.#member?.id;
   }
 
+  /** The verbs this server answers, in HELP's order. */
+  get verbs(): string[] {
+    return Object.keys(this.#verbs);
+  }
+
+  /** The link's TLS channel binding (base64), or '' on plain TCP: secure-verbs binds login proofs to it. */
+  get channelBinding(): string {
+    return this.#link.channelBinding?.() ?? '';
+  }
+
   /** The router's view of this session once logged in. */
   get member(): Member | undefined {
     return this.#member;
@@ -79,7 +91,12 @@ export class Session {
     }
     const request = result.request;
     // Each entry handles its own verb; TypeScript cannot correlate the two by itself.
-    const handler = this.#verbs[request.verb] as VerbHandler<Request>;
+    const handler = this.#verbs[request.verb] as VerbHandler<Request> | undefined;
+    // An extension verb this server does not offer is as unknown as any other word.
+    if (handler === undefined) {
+      this.fail('MALFORMED', `unknown verb ${request.verb}`);
+      return;
+    }
     const { detail, text } = handler.describe?.(request) ?? {};
     this.log(request.verb, detail, text);
     if (handler.when === 'logged-in' && this.#state !== 'logged-in') {

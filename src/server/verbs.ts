@@ -1,4 +1,11 @@
-import { BROADCAST_TARGET, REQUEST_VERBS, clientIdKey, encodeServer, type Request } from '../protocol/index.js';
+import {
+  BROADCAST_TARGET,
+  clientIdKey,
+  encodeServer,
+  type Request,
+  type RequestVerb,
+  type SecureVerb,
+} from '../protocol/index.js';
 import type { Session } from './session.js';
 
 type RequestOf<V extends Request['verb']> = Extract<Request, { verb: V }>;
@@ -16,11 +23,14 @@ export interface VerbHandler<R extends Request> {
 }
 
 /**
- * The verb table: one handler per request verb. An extension (new verbs such as REGISTER or
- * AUTH) adds its verbs to Request and REQUEST_VERBS in src/protocol and spreads its own handlers
- * into a table next to these; the mapped type makes a missing handler a compile error.
+ * The verb table: one handler per verb of the base protocol (the mapped type makes a missing
+ * one a compile error), plus optional handlers of extension verbs (SECURE_VERBS): a server
+ * that leaves them out answers them as unknown verbs. An extension spreads its handlers into
+ * a table next to these (src/server/secure-verbs.ts).
  */
-export type VerbTable = { readonly [V in Request['verb']]: VerbHandler<RequestOf<V>> };
+export type VerbTable = { readonly [V in RequestVerb]: VerbHandler<RequestOf<V>> } & {
+  readonly [V in SecureVerb]?: VerbHandler<RequestOf<V>>;
+};
 
 export const CORE_VERBS: VerbTable = {
   LOGIN: {
@@ -88,7 +98,7 @@ export const CORE_VERBS: VerbTable = {
   HELP: {
     when: 'any',
     handle(session) {
-      session.reply(encodeServer.ok('HELP', ...REQUEST_VERBS));
+      session.reply(encodeServer.ok('HELP', ...session.verbs));
     },
   },
 };
