@@ -1,4 +1,5 @@
-import type { ExpectStep, LinePattern, Scenario, SendStep, Step } from '../scenario/scenario.js';
+import { describePattern, matches } from '../scenario/runner.js';
+import type { ExpectStep, Scenario, SendStep, Step } from '../scenario/scenario.js';
 import type { Pdu } from './capture-model.js';
 
 /**
@@ -41,13 +42,11 @@ function eventsOf(steps: Step[]): Event[] {
 }
 
 const sameLine = (sent: string, wire: string) => sent.replace(/\r$/, '') === wire;
-const matches = (pattern: LinePattern, line: string) =>
-  pattern.kind === 'exact' ? pattern.text === line : pattern.regex.test(line);
 const where = (step: SendStep | ExpectStep) => `${step.at.file}:${step.at.line}`;
 const describeStep = (step: SendStep | ExpectStep) =>
   step.kind === 'send'
     ? `${step.client}> ${step.line}`
-    : `${step.client}${step.eventually ? '<<' : '<'} ${step.pattern.kind === 'exact' ? step.pattern.text : `/${step.pattern.source}/`}`;
+    : `${step.client}${step.eventually ? '<<' : '<'} ${describePattern(step.pattern)}`;
 
 interface Lanes {
   requests: Pdu[];

@@ -8,10 +8,11 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { analyzeCapture } from '../analyze/analysis.js';
 import { checkScenario } from '../analyze/expect-scenario.js';
-import { loadScenario } from '../analyze/load-scenario.js';
 import { renderMarkdownReport, renderScenarioCheck } from '../analyze/markdown-report.js';
 import { renderSequenceSvg } from '../analyze/sequence-svg.js';
 import { AnalyzeError } from '../analyze/tshark.js';
+import { loadScenario, ScenarioNotFoundError } from '../scenario/catalog.js';
+import { ScenarioSyntaxError } from '../scenario/parser.js';
 import { OptionError, parsePort, withUsage } from './options.js';
 
 const command = { name: 'chatmsg-analyze', usage: '<capture.pcap> [--port N] [--out report.md] [--expect <scenario>]' };
@@ -91,7 +92,7 @@ function relativeName(svg: string, out: string): string {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof AnalyzeError) {
+    if (error instanceof AnalyzeError || error instanceof ScenarioNotFoundError || error instanceof ScenarioSyntaxError) {
       process.stderr.write(`${command.name}: ${error.message}\n`);
       process.exit(1);
     }

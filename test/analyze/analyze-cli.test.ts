@@ -70,6 +70,6 @@ describe('npm run analyze (the built CLI)', () => {
     expect(badPort.stderr).toContain('bad port "70000"');
     const unknownScenario = await analyze([SEGMENTED_PCAP, '--expect', 'no-such-scenario']);
     expect(unknownScenario.exitCode).toBe(1);
-    expect(unknownScenario.stderr).toContain('cannot read scenario no-such-scenario');
+    expect(unknownScenario.stderr).toContain('no scenario "no-such-scenario"');
   });
 });
