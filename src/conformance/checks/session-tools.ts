@@ -1,5 +1,5 @@
 import { err, hello, line } from '../matchers.js';
-import type { Probe } from '../probe.js';
+import type { Probe, Received } from '../probe.js';
 import { describeGot, expectNext } from '../script.js';
 import { CheckFailure, type CheckContext } from '../types.js';
 
@@ -24,7 +24,8 @@ export async function waitForLine(probe: Probe, text: string, withinMs: number):
   throw new CheckFailure(`${probe.name} < ${wanted.describe}`, `${describeGot(probe.name, got, withinMs)} (after ${skipped.length} presence lines)`);
 }
 
-function isPresence(got: { pdu: { kind: string } }): boolean {
+/** JOINED and LEFT: lines about others that code checks with many clients pass over. */
+export function isPresence(got: { pdu: { kind: string } }): boolean {
   return got.pdu.kind === 'JOINED' || got.pdu.kind === 'LEFT';
 }
 
@@ -34,15 +35,22 @@ export const rateLimited = err(429).test;
 /**
  * Measures how long `probe` waits for PONGs while something else loads the server: a PING
  * every `everyMs` until `stop()` says so. Returns the slowest round trip in ms, or the first
- * one over `limitMs` (then it stops early).
+ * one over `limitMs` (then it stops early). Other lines go to `seen`: it is the probe's only reader.
  */
-export async function watchRoundTrips(probe: Probe, everyMs: number, limitMs: number, stop: () => boolean): Promise<number> {
+export async function watchRoundTrips(
+  probe: Probe,
+  everyMs: number,
+  limitMs: number,
+  stop: () => boolean,
+  seen: (line: Received) => void = () => {},
+): Promise<number> {
   let slowest = 0;
   for (let i = 0; !stop(); i++) {
     const started = Date.now();
     await probe.send(Buffer.from(`PING watch${i}\n`));
     const wanted = line(`PONG watch${i}`);
-    const { found } = await probe.waitFor((got) => wanted.test(got), limitMs);
+    const { found, skipped } = await probe.waitFor((got) => wanted.test(got), limitMs);
+    skipped.forEach(seen);
     const took = Date.now() - started;
     slowest = Math.max(slowest, found ? took : Number.POSITIVE_INFINITY);
     if (!found) return slowest;
