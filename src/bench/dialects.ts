@@ -21,8 +21,8 @@ export interface ClientSpec {
 
 /**
  * What the load generator must know of a server's wire format: how a client becomes ready,
- * how a message is sent, and what a delivery looks like. Only the handshake is inspected byte
- * by byte; deliveries are counted as line feeds, LINES_PER_DELIVERY of them per message.
+ * how a message is sent, and what a delivery looks like. Only the handshake is inspected as
+ * text; deliveries are counted in bulk as occurrences of the delivery marker.
  */
 export interface Dialect {
   /** Bytes a client sends on connect to be ready. */
@@ -33,8 +33,8 @@ export interface Dialect {
   direct(to: string, payload: string): string;
   /** A round trip whose reply contains SYNC_TOKEN; everything the server queued before comes first. */
   ping: string;
-  /** Line feeds a receiver sees per message delivered to it. */
-  linesPerDelivery: number;
+  /** Bytes that occur exactly once in each delivered message and nowhere else after the handshake. */
+  deliveryMarker: string;
 }
 
 /** Token of the round trip; never part of a payload or a name. */
@@ -49,8 +49,8 @@ const chatmsg: Dialect = {
   broadcast: (payload) => encodeRequest({ verb: 'MSG', target: BROADCAST_TARGET, text: payload }),
   direct: (to, payload) => encodeRequest({ verb: 'MSG', target: to, text: payload }),
   ping: encodeRequest({ verb: 'PING', token: SYNC_TOKEN }),
-  // MSG <from> <target> <text>
-  linesPerDelivery: 1,
+  // MSG <from> <target> <text> LF: one line per delivery.
+  deliveryMarker: '\n',
 };
 
 /** A Redis command in RESP: an array of bulk strings. */
@@ -66,8 +66,8 @@ const redis: Dialect = {
   broadcast: (payload) => resp('PUBLISH', CHANNEL, payload),
   direct: (to, payload) => resp('PUBLISH', to, payload),
   ping: resp('PING', SYNC_TOKEN),
-  // *3 / $7 / message / $n / channel / $n / payload: seven CRLF-terminated lines.
-  linesPerDelivery: 7,
+  // *3 $7 message $n <channel> $n <payload>: seven CRLF-terminated lines, one of them `message`.
+  deliveryMarker: 'message\r\n',
 };
 
 const irc: Dialect = {
@@ -79,7 +79,7 @@ const irc: Dialect = {
   broadcast: (payload) => `PRIVMSG #${CHANNEL} :${payload}\r\n`,
   direct: (to, payload) => `PRIVMSG ${to} :${payload}\r\n`,
   ping: `PING :${SYNC_TOKEN}\r\n`,
-  linesPerDelivery: 1,
+  deliveryMarker: '\n',
 };
 
 export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc };

@@ -2,33 +2,34 @@ import { connect, type Socket } from 'node:net';
 import { firstStamp, nowMicros } from './clock.js';
 import { SYNC_TOKEN, type ClientSpec, type Dialect } from './dialects.js';
 import type { Histogram } from './histogram.js';
+import { PatternCounter } from './pattern-counter.js';
 
-const LF = 0x0a;
-const TOKEN = Buffer.from(SYNC_TOKEN);
 
 /**
  * One connection of the load generator. Until it is ready it looks for the dialect's ready
- * marker; after that a receiver only counts line feeds in bulk (indexOf) and samples the first
- * send stamp of each chunk, and every client counts the SYNC_TOKEN replies to its pings.
+ * marker; after that a receiver only counts delivery markers in bulk (indexOf) and samples the
+ * first send stamp of each chunk, and every client counts the SYNC_TOKEN replies to its pings.
  */
 export class LoadClient {
   readonly spec: ClientSpec;
   readonly socket: Socket;
-  /** Line feeds received since the last reset. */
-  lineFeeds = 0;
+  /** Messages received since the last reset. */
+  deliveries = 0;
   /** Ping replies received since the connection opened. */
   pongs = 0;
   ready = false;
   closed = false;
   onPong: (() => void) | undefined;
   readonly #latency: Histogram;
+  readonly #deliveries: PatternCounter;
+  readonly #pongs = new PatternCounter(SYNC_TOKEN);
   #handshake = '';
-  #tail: Buffer = Buffer.alloc(0);
 
-  constructor(spec: ClientSpec, socket: Socket, latency: Histogram) {
+  constructor(spec: ClientSpec, socket: Socket, dialect: Dialect, latency: Histogram) {
     this.spec = spec;
     this.socket = socket;
     this.#latency = latency;
+    this.#deliveries = new PatternCounter(dialect.deliveryMarker);
   }
 
   /** Connects, sends the dialect's hello and resolves once the ready marker arrives. */
@@ -41,7 +42,7 @@ export class LoadClient {
   ): Promise<LoadClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: where.host, port: where.port, localAddress: where.localAddress, noDelay: true });
-      const client = new LoadClient(spec, socket, latency);
+      const client = new LoadClient(spec, socket, dialect, latency);
       const marker = dialect.readyMarker(spec);
       const timer = setTimeout(() => fail(new Error(`${spec.name}: not ready after ${timeoutMs} ms`)), timeoutMs);
       const fail = (error: Error) => {
@@ -81,25 +82,11 @@ export class LoadClient {
 
   #receive(chunk: Buffer): void {
     if (this.spec.role === 'receiver') {
-      let lines = 0;
-      for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, at + 1)) lines++;
-      this.lineFeeds += lines;
+      this.deliveries += this.#deliveries.count(chunk);
       const stamp = firstStamp(chunk);
       if (stamp >= 0) this.#latency.record(nowMicros() - stamp);
     }
-    this.#countPongs(chunk);
-  }
-
-  /** Counts SYNC_TOKEN in the chunk, including one split across the previous chunk's end. */
-  #countPongs(chunk: Buffer): void {
-    let found = 0;
-    if (this.#tail.length > 0) {
-      const joined = Buffer.concat([this.#tail, chunk.subarray(0, TOKEN.length - 1)]);
-      if (joined.indexOf(TOKEN) !== -1) found++;
-    }
-    for (let at = chunk.indexOf(TOKEN); at !== -1; at = chunk.indexOf(TOKEN, at + TOKEN.length)) found++;
-    this.#tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (TOKEN.length - 1))));
-    for (; found > 0; found--) {
+    for (let found = this.#pongs.count(chunk); found > 0; found--) {
       this.pongs++;
       this.onPong?.();
     }

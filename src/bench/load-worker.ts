@@ -76,7 +76,7 @@ async function sync(timeoutMs: number): Promise<void> {
     ),
     new Promise((_, reject) => setTimeout(() => reject(new Error(`sync: no pong after ${timeoutMs} ms`)), timeoutMs)),
   ]);
-  for (const client of clients) client.lineFeeds = 0;
+  for (const client of clients) client.deliveries = 0;
   latency.reset();
 }
 
@@ -147,12 +147,12 @@ function stats(reset: boolean): StatsResult {
   let deliveries = 0;
   let closed = 0;
   for (const client of clients) {
-    deliveries += Math.floor(client.lineFeeds / dialect.linesPerDelivery);
+    deliveries += client.deliveries;
     if (client.closed) closed++;
   }
   const result: StatsResult = { deliveries, latency: latency.snapshot(), closed };
   if (reset) {
-    for (const client of clients) client.lineFeeds = 0;
+    for (const client of clients) client.deliveries = 0;
     latency.reset();
   }
   return result;

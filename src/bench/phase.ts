@@ -31,6 +31,8 @@ export interface PhaseResult {
   samples: number;
   /** Server CPU time over the phase's wall time (1 = one core busy); undefined for --server. */
   serverCpu: number | undefined;
+  /** The load generator's own CPU time (all its threads) over the phase's wall time. */
+  benchCpu: number;
   /** Receivers and senders whose connection closed during the phase. */
   closed: number;
   held: boolean;
@@ -53,6 +55,7 @@ export interface PhaseOptions {
 export async function runPhase(pool: LoadPool, server: ServerUnderTest, options: PhaseOptions): Promise<PhaseResult> {
   const before = await pool.stats(true);
   const cpuBefore = server.pid === undefined ? undefined : cpuSeconds(server.pid);
+  const benchBefore = process.cpuUsage();
   const start = performance.now();
   const sent = await pool.send({ rate: options.rate, durationMs: options.durationMs, ...(options.flood ?? FLOOD) });
   const expected = sent.sent * options.fanOut;
@@ -71,6 +74,7 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
   }
   const seconds = (Math.max(lastChange, start + options.durationMs) - start) / 1000;
   const cpuAfter = server.pid === undefined ? undefined : cpuSeconds(server.pid);
+  const bench = process.cpuUsage(benchBefore);
   const lost = Math.max(0, expected - stats.deliveries);
   const due = options.rate > 0 ? Math.floor((options.rate * options.durationMs) / 1000) : sent.sent;
   const p99Ms = stats.latency.percentile(0.99) / 1000;
@@ -89,6 +93,7 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
     samples: stats.latency.count,
     serverCpu:
       cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / seconds,
+    benchCpu: (bench.user + bench.system) / 1e6 / seconds,
     closed: stats.closed - before.closed,
     held: sent.sent >= due * HELD.sentShare && lost === 0 && p99Ms <= HELD.p99Ms && stats.closed === before.closed,
   };

@@ -87,7 +87,8 @@ export function findExecutable(name: string): string | undefined {
   return undefined;
 }
 
-function requireExecutable(name: string, aptPackage: string): string {
+/** The executable's path; MissingPeerError saying which Debian package to install when it is absent. */
+export function requireExecutable(name: string, aptPackage: string): string {
   const path = findExecutable(name);
   if (path === undefined) {
     throw new MissingPeerError(`${name} not found; install it with: apt-get install ${aptPackage}`);

@@ -56,7 +56,7 @@ export interface SendResult {
 }
 
 export interface StatsResult {
-  /** Messages received by receivers (line feeds / lines per delivery). */
+  /** Messages received by receivers (delivery markers counted). */
   deliveries: number;
   /** One sample per received chunk: the first stamp in it. */
   latency: HistogramSnapshot;

@@ -1,0 +1,95 @@
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PhaseResult } from '../../src/bench/phase.js';
+import type { BenchReport } from '../../src/bench/run.js';
+import { MissingPeerError, requireExecutable } from '../../src/bench/servers.js';
+
+/** The built bench CLI; `npm test` builds dist/ before vitest starts. */
+const BENCH_BIN = fileURLToPath(new URL('../../dist/cli/bench.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the real bench against a real server it starts, no peers, small and short. */
+async function bench(name: string, args: string[]) {
+  const out = join(dir, name);
+  const result = await execa('node', [BENCH_BIN, '--quick', '--peers', 'none', '--duration', '0.5', '--out', out, ...args], {
+    reject: false,
+    timeout: 90_000,
+  });
+  expect(result.exitCode, result.stderr).toBe(0);
+  const report = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as BenchReport;
+  return { report, stdout: result.stdout, svg: readFileSync(join(out, 'latency.svg'), 'utf8') };
+}
+
+/** What every measured phase must satisfy: everything sent arrived, latencies ordered and plausible. */
+function expectSane(phase: PhaseResult, fanOut: number) {
+  expect(phase.sent).toBeGreaterThan(0);
+  expect(phase.expected).toBe(phase.sent * fanOut);
+  expect(phase.deliveries).toBe(phase.expected);
+  expect(phase.lost).toBe(0);
+  expect(phase.closed).toBe(0);
+  expect(phase.samples).toBeGreaterThan(0);
+  expect(phase.p50Ms).toBeGreaterThan(0);
+  expect(phase.p50Ms).toBeLessThanOrEqual(phase.p99Ms);
+  expect(phase.p99Ms).toBeLessThanOrEqual(phase.maxMs);
+  // A latency of minutes would mean a broken clock or stamp, not a slow server.
+  expect(phase.maxMs).toBeLessThan(60_000);
+  expect(phase.serverCpu).toBeGreaterThan(0);
+}
+
+describe('bench smoke (real server, real sockets, no peers)', () => {
+  it('fan-out: every broadcast reaches every receiver, at fixed rates and as fast as accepted', async () => {
+    const { report, stdout, svg } = await bench('fanout', ['--only', 'fanout', '--receivers', '20']);
+    expect(report.skipped).toEqual([]);
+    expect(report.fanout).toHaveLength(1);
+    const [ours] = report.fanout;
+    expect(ours!.kind).toBe('chatmsg');
+    expect(ours!.receivers).toBe(20);
+    expect(ours!.ladder.length).toBeGreaterThan(0);
+    for (const phase of [...ours!.ladder, ours!.max, ours!.half]) expectSane(phase, 20);
+    expect(ours!.max.deliveriesPerSecond).toBeGreaterThan(1000);
+    expect(stdout).toMatch(/\| 20 \| chatmsg-server \|/);
+    expect(svg).toMatch(/^<svg [^>]*>/);
+    expect(svg).toContain('<polyline');
+  });
+
+  it('direct: each message reaches its one receiver', async () => {
+    const { report } = await bench('direct', ['--only', 'direct', '--pairs', '5']);
+    expect(report.direct).toHaveLength(1);
+    for (const phase of report.direct[0]!.ladder) expectSane(phase, 1);
+  });
+
+  it('connections: all clients log in, memory is measured, one broadcast reaches all', async () => {
+    const { report } = await bench('connections', ['--only', 'connections', '--connections', '300']);
+    const [ours] = report.connections;
+    expect(ours!.ready).toBe(300);
+    expect(ours!.failed).toBe(0);
+    expect(ours!.rssAfterKiB).toBeGreaterThan(ours!.rssBeforeKiB!);
+    expect(ours!.perClientKiB).toBeGreaterThan(0);
+    expect(ours!.broadcast.sent).toBe(1);
+    expect(ours!.broadcast.deliveries).toBe(300);
+  });
+});
+
+describe('bench command line', () => {
+  it.each([
+    [['--only', 'nope'], /bad --only workload "nope"/],
+    [['--server', '10.0.0.1:5151'], /the bench only loads loopback/],
+    [['--duration', '0'], /bad --duration "0"/],
+    [['--peers', 'postgres'], /bad --peers peer "postgres"/],
+  ])('%j is refused with one line and exit 2', async (args, message) => {
+    const result = await execa('node', [BENCH_BIN, ...args], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.split('\n')[0]).toMatch(message);
+  });
+
+  it('a missing peer names the Debian package to install', () => {
+    expect(() => requireExecutable('chatmsg-no-such-peer', 'redis-server')).toThrow(MissingPeerError);
+    expect(() => requireExecutable('chatmsg-no-such-peer', 'redis-server')).toThrow(/apt-get install redis-server/);
+  });
+});

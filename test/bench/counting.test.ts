@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { firstStamp, stampedText } from '../../src/bench/clock.js';
+import { Histogram } from '../../src/bench/histogram.js';
+import { PatternCounter } from '../../src/bench/pattern-counter.js';
+
+describe('PatternCounter', () => {
+  const stream = Buffer.from('*3\r\n$7\r\nmessage\r\n$5\r\nbench\r\n$2\r\nhi\r\n'.repeat(5));
+
+  it('counts a pattern split across chunks at every position exactly once', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const counter = new PatternCounter('message\r\n');
+      expect(counter.count(stream.subarray(0, cut)) + counter.count(stream.subarray(cut))).toBe(5);
+    }
+  });
+
+  it('counts a one-byte pattern byte by byte', () => {
+    const counter = new PatternCounter('\n');
+    let total = 0;
+    for (let i = 0; i < stream.length; i++) total += counter.count(stream.subarray(i, i + 1));
+    expect(total).toBe(35);
+  });
+});
+
+describe('send stamps', () => {
+  it('pads the text to the requested size and reads the stamp back', () => {
+    const text = stampedText(123456789, 64);
+    expect(text).toHaveLength(64);
+    expect(firstStamp(Buffer.from(`MSG s1 ALL ${text}\n`))).toBe(123456789);
+  });
+
+  it('skips a stamp cut at the start of a chunk and takes the next complete one', () => {
+    const chunk = Buffer.from(`789|xxxx\nMSG s1 ALL ${stampedText(42, 30)}\n`);
+    expect(firstStamp(chunk)).toBe(42);
+  });
+
+  it('finds nothing in a chunk without a complete stamp', () => {
+    expect(firstStamp(Buffer.from('MSG s1 ALL |12'))).toBe(-1);
+    expect(firstStamp(Buffer.from('JOINED r1\n'))).toBe(-1);
+  });
+});
+
+describe('Histogram', () => {
+  it('reports percentiles within the bucket width and the exact max', () => {
+    const histogram = new Histogram();
+    for (let micros = 1; micros <= 10_000; micros++) histogram.record(micros);
+    expect(histogram.count).toBe(10_000);
+    expect(histogram.percentile(0.5)).toBeGreaterThanOrEqual(5000);
+    expect(histogram.percentile(0.5)).toBeLessThan(5000 * 1.03);
+    expect(histogram.percentile(0.99)).toBeGreaterThanOrEqual(9900);
+    expect(histogram.percentile(0.99)).toBeLessThan(9900 * 1.03);
+    expect(histogram.max).toBe(10_000);
+  });
+
+  it('merges snapshots (as the pool does across workers)', () => {
+    const a = new Histogram();
+    const b = new Histogram();
+    a.record(100);
+    b.record(900);
+    a.add(b.snapshot());
+    expect(a.count).toBe(2);
+    expect(a.max).toBe(900);
+    expect(a.percentile(0.5)).toBeLessThan(110);
+  });
+});
