@@ -35,6 +35,7 @@ local ERROR_CODES = {
 }
 local REQUEST_VERBS = { "LOGIN", "MSG", "LOGOFF", "LIST", "PING", "HELP" }
 local SERVER_VERBS = { "HELLO", "OK", "ERR", "MSG", "JOINED", "LEFT", "PONG", "BYE", "CHALLENGE", "EMSG" }
+local EXTENSION_REQUEST_VERBS = { "REGISTER", "AUTH", "PROVE", "PREKEY", "KEYS", "EMSG" }
 -- END GENERATED
 
 local CLIENT_ID_MAX = 32
@@ -126,6 +127,12 @@ local NUMBER_FIELDS = { code = true, count = true }
 
 local KNOWN_VERBS = {}
 for _, v in ipairs(REQUEST_VERBS) do KNOWN_VERBS[v] = "request" end
+-- Extension verbs (the secure service) are known, so neither flagged nor missed by the heuristic.
+local EXTENSION_VERBS = {}
+for _, v in ipairs(EXTENSION_REQUEST_VERBS) do
+  KNOWN_VERBS[v] = "request"
+  EXTENSION_VERBS[v] = true
+end
 for _, v in ipairs(SERVER_VERBS) do
   KNOWN_VERBS[v] = KNOWN_VERBS[v] and "either" or "response"
 end
@@ -307,9 +314,11 @@ local function dissect_line(line_tvb, framed, pinfo, tree)
   local layout = layouts[verb]
   local next_index, why
   if not layout then
-    -- Unknown but well-formed verb (e.g. an extension): show it generically.
+    -- An extension verb without a layout yet, or an unknown but well-formed one: shown generically.
     if tokens[2] then pdu_tree:add(F.args, line_tvb(tokens[2].rest_offset, #tokens[2].rest), tokens[2].rest) end
-    pdu_tree:add_proto_expert_info(E.unknown_verb, "Verb " .. verb .. " is not in the CHAT-MSG/1 base spec")
+    if not EXTENSION_VERBS[verb] and not (direction == "response" and KNOWN_VERBS[verb]) then
+      pdu_tree:add_proto_expert_info(E.unknown_verb, "Verb " .. verb .. " is not in the CHAT-MSG/1 spec")
+    end
     return summary(line)
   end
   next_index, why = add_layout(pdu_tree, line_tvb, tokens, 2, layout, verb == "OK")

@@ -1,6 +1,7 @@
 import { DEFAULT_PORT, PROTOCOL_VERSION } from '../protocol/constants.js';
 import { ERRORS } from '../protocol/errors.js';
 import { REQUEST_VERBS } from '../protocol/request.js';
+import { SECURE_VERBS } from '../protocol/secure-request.js';
 import { SERVER_VERBS } from '../protocol/server-pdu.js';
 
 /**
@@ -26,6 +27,7 @@ export function renderLuaTables(): string {
     '}',
     `local REQUEST_VERBS = ${luaList(REQUEST_VERBS)}`,
     `local SERVER_VERBS = ${luaList(SERVER_VERBS)}`,
+    `local EXTENSION_REQUEST_VERBS = ${luaList(SECURE_VERBS)}`,
     LUA_BLOCK_END,
   ].join('\n');
 }
