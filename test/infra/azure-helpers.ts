@@ -1,6 +1,7 @@
 import { execa, type Result } from 'execa';
 import { mkdtemp, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -83,4 +84,22 @@ export function azLines(stdout: string): string[] {
 export function flagValue(line: string, flag: string): string | undefined {
   const match = new RegExp(`(?:^| )${flag} ('[^']*'|\\S+)`).exec(line);
   return match?.[1]?.replace(/^'(.*)'$/, '$1');
+}
+
+export interface WrittenFile {
+  path: string;
+  permissions: string;
+  content: Buffer;
+}
+
+/** The files a cloud-config's write_files would write, decoded the way cloud-init decodes them. */
+export function writeFilesOf(cloudConfig: { write_files?: unknown }): WrittenFile[] {
+  const entries = cloudConfig.write_files as { path: string; permissions?: string; encoding?: string; content: string }[];
+  return entries.map(({ path, permissions = '0644', encoding, content }) => {
+    let bytes: Buffer;
+    if (encoding === undefined || encoding === 'text/plain') bytes = Buffer.from(content, 'utf8');
+    else if (encoding === 'gz+b64') bytes = gunzipSync(Buffer.from(content, 'base64'));
+    else throw new Error(`encoding ${encoding} not handled by the test`);
+    return { path, permissions, content: bytes };
+  });
 }

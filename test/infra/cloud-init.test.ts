@@ -1,0 +1,89 @@
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { AZURE_DIR, bundleServer, renderCloudInit, writeFilesOf } from './azure-helpers.js';
+
+// The custom data the VM boots with: valid for cloud-init (Debian's cloud-init package validates it),
+// and carrying exactly this checkout's server, unit and provisioning script.
+let bundle: string;
+let rendered: { path: string; text: string };
+
+beforeAll(async () => {
+  bundle = await bundleServer();
+  rendered = await renderCloudInit(bundle, ['--port', '6161', '--server-options', '--max-clients 50 --log-text']);
+});
+
+function schema(path: string) {
+  return execa('cloud-init', ['schema', '--config-file', path], { reject: false });
+}
+
+describe('cloud-init custom data', () => {
+  it('passes cloud-init schema', async () => {
+    const result = await schema(rendered.path);
+    expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain('Valid cloud-config');
+  });
+
+  it('cloud-init schema refuses a broken variant (the check can fail)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatmsg-cloud-init-'));
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, rendered.text.replace("permissions: '0755'", 'permissions: 0755'));
+    const result = await schema(broken);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/permissions/);
+  });
+
+  // Debian 12's cloud-init ignores unknown top-level keys, so a typo would pass the schema: pin them.
+  it('uses only the modules it means to', () => {
+    expect(Object.keys(parse(rendered.text))).toEqual(['package_update', 'package_upgrade', 'write_files', 'runcmd']);
+  });
+
+  it('writes the bundled server byte for byte, the unit and the provisioning script', async () => {
+    const files = new Map(writeFilesOf(parse(rendered.text)).map((file) => [file.path, file]));
+    expect(files.get('/opt/chatmsg/chatmsg-server.mjs')!.content.equals(await readFile(bundle))).toBe(true);
+    expect(files.get('/etc/systemd/system/chatmsg-server.service')!.content.toString()).toBe(
+      await readFile(join(AZURE_DIR, 'chatmsg-server.service'), 'utf8'),
+    );
+    const provision = files.get('/opt/chatmsg/provision.sh')!;
+    expect(provision.content.toString()).toBe(await readFile(join(AZURE_DIR, 'provision.sh'), 'utf8'));
+    expect(provision.permissions).toBe('0755');
+    expect(files.get('/etc/chatmsg/server.env')!.content.toString()).toBe(
+      'CHATMSG_PORT=6161\nCHATMSG_OPTIONS=--max-clients 50 --log-text\nNODE_MAJOR=24\n',
+    );
+  });
+
+  it('runs the provisioning script once the files are written', () => {
+    expect(parse(rendered.text).runcmd).toEqual([['bash', '/opt/chatmsg/provision.sh']]);
+  });
+
+  it('stays well under the 64 KB custom data limit', () => {
+    expect(Buffer.byteLength(rendered.text)).toBeLessThan(48 * 1024);
+  });
+
+  it('refuses to render past the limit, with the size in the message', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatmsg-cloud-init-'));
+    const huge = join(dir, 'huge.mjs');
+    // Random bytes do not compress: the base64 alone passes 64 KB.
+    await writeFile(huge, randomBytes(60_000).toString('hex'));
+    const result = await execa(join(AZURE_DIR, 'render-cloud-init.sh'), ['--server-bundle', huge], { reject: false });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/custom data is \d+ bytes, over Azure's limit of 65535 bytes/);
+    expect(result.stdout).toBe('');
+  });
+
+  it.each([
+    [['--server-options', '--max-clients 5; reboot'], /bad server options/],
+    [['--port', '0'], /bad port '0'/],
+    [['--node-major', 'lts'], /bad Node.js major version/],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const result = await execa(join(AZURE_DIR, 'render-cloud-init.sh'), ['--server-bundle', bundle, ...args], {
+      reject: false,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});
