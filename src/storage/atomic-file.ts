@@ -1,4 +1,4 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   // One temporary per process: two writers of the same file in one process are serialised by the caller.
-  const temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  const temp = join(dir, `${TEMPORARY.prefix(path)}${process.pid}${TEMPORARY.suffix}`);
   const file = await open(temp, 'w', mode);
   try {
     await file.writeFile(data);
@@ -22,6 +22,29 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   await file.close();
   await rename(temp, path);
   await syncDirectory(dir);
+}
+
+/** Temporaries are hidden siblings: `.<name>.<pid>.tmp`. */
+const TEMPORARY = {
+  prefix: (path: string) => `.${basename(path)}.`,
+  suffix: '.tmp',
+} as const;
+
+/**
+ * Removes temporaries of `path` left by writers that were killed mid-write (the target
+ * itself is intact: the rename never happened). Call before the first write of a process.
+ */
+export async function removeStaleTemporaries(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = TEMPORARY.prefix(path);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  const stale = names.filter((name) => name.startsWith(prefix) && name.endsWith(TEMPORARY.suffix));
+  await Promise.all(stale.map((name) => unlink(join(dir, name)).catch(() => {})));
 }
 
 async function syncDirectory(dir: string): Promise<void> {

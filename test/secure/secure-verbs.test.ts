@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { proofSignedData } from '../../src/crypto/challenge.js';
+import { IdentityKey } from '../../src/crypto/identity.js';
+import { createPrekey } from '../../src/crypto/prekey.js';
+import { parseRequest, parseServerLine } from '../../src/protocol/index.js';
+import { Logger } from '../../src/server/logger.js';
+import { Registry } from '../../src/server/registry.js';
+import { Router } from '../../src/server/router.js';
+import { secureVerbs } from '../../src/server/secure-verbs.js';
+import { Session, type SessionLink } from '../../src/server/session.js';
+
+class FakeLink implements SessionLink {
+  readonly sent: string[] = [];
+  constructor(readonly peer: string) {}
+  send(data: string | Buffer): boolean {
+    this.sent.push(data.toString().replace(/\n$/, ''));
+    return true;
+  }
+  close(): void {}
+  take(): string[] {
+    return this.sent.splice(0);
+  }
+}
+
+const REALM = 'test-realm';
+
+function world() {
+  const registry = Registry.inMemory();
+  const router = new Router();
+  const log: string[] = [];
+  const logger = new Logger({ logText: true, write: (line) => log.push(line) });
+  const verbs = secureVerbs({ registry, realm: REALM });
+  let port = 1;
+  const connect = () => {
+    const link = new FakeLink(`127.0.0.1:${port++}`);
+    const session = new Session({ link, router, logger, verbs });
+    session.open('test');
+    link.take();
+    const say = (line: string) => session.receive(parseRequest(Buffer.from(line)));
+    return { link, session, say };
+  };
+  return { registry, log, connect };
+}
+
+type Client = ReturnType<ReturnType<typeof world>['connect']>;
+
+/** Answers the CHALLENGE the client just got, signing with `key`. */
+function prove(client: Client, purpose: 'REGISTER' | 'AUTH', id: string, key: IdentityKey, claimedKey = key.publicKey): void {
+  const [line] = client.link.take();
+  const pdu = parseServerLine(line!);
+  if (pdu.kind !== 'CHALLENGE') throw new Error(`expected CHALLENGE, got ${line}`);
+  expect(pdu).toMatchObject({ realm: REALM, binding: 'none' });
+  const data = proofSignedData({ purpose, realm: pdu.realm, id, identityKey: claimedKey, challenge: pdu.challenge, channelBinding: '' });
+  client.say(`PROVE ${key.sign(data)}`);
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+async function registered(w: ReturnType<typeof world>, id: string, key = IdentityKey.generate()) {
+  const client = w.connect();
+  client.say(`REGISTER ${id} ${key.publicKey}`);
+  prove(client, 'REGISTER', id, key);
+  await settle();
+  expect(client.link.take()).toEqual([`OK REGISTER ${id}`]);
+  const prekey = createPrekey(key, id);
+  client.say(`PREKEY ${prekey.publicKey} ${prekey.signature}`);
+  expect(client.link.take()).toEqual(['OK PREKEY']);
+  return { ...client, key, prekey };
+}
+
+describe('secure verbs', () => {
+  it('registers with proof of possession, then refuses plain LOGIN and accepts AUTH', async () => {
+    const w = world();
+    const alice = await registered(w, 'Alice');
+    expect(w.registry.get('alice')?.identityKey).toBe(alice.key.publicKey);
+    alice.say('LOGOFF Alice');
+    alice.session.closed('closed by server');
+
+    const plain = w.connect();
+    plain.say('LOGIN alice');
+    expect(plain.link.take()).toEqual(['ERR 420 this id is registered: log in with AUTH and its key: AUTH Alice']);
+    expect(plain.session.state).toBe('connected');
+
+    const again = w.connect();
+    again.say('AUTH alice');
+    prove(again, 'AUTH', 'Alice', alice.key);
+    expect(again.link.take()).toEqual(['OK AUTH Alice']);
+    expect(again.session.id).toBe('Alice');
+  });
+
+  it('refuses an impostor: wrong key at AUTH, replayed proof, REGISTER over the id', async () => {
+    const w = world();
+    const alice = await registered(w, 'alice');
+    alice.session.closed('gone');
+    const mallory = IdentityKey.generate();
+
+    const impostor = w.connect();
+    impostor.say('AUTH alice');
+    prove(impostor, 'AUTH', 'alice', mallory, alice.key.publicKey);
+    expect(impostor.link.take()).toEqual([expect.stringMatching(/^ERR 421 proof of key possession failed/)]);
+    expect(impostor.session.state).toBe('connected');
+    impostor.say(`PROVE ${mallory.sign(Buffer.from('x'))}`);
+    expect(impostor.link.take()).toEqual([expect.stringMatching(/^ERR 421 .*no challenge pending/)]);
+
+    // A proof observed on one connection is useless on another: the challenge differs.
+    const genuine = w.connect();
+    genuine.say('AUTH alice');
+    const challengeLine = genuine.link.take()[0]!;
+    const pdu = parseServerLine(challengeLine);
+    if (pdu.kind !== 'CHALLENGE') throw new Error(challengeLine);
+    const stolen = alice.key.sign(proofSignedData({ purpose: 'AUTH', realm: REALM, id: 'alice', identityKey: alice.key.publicKey, challenge: pdu.challenge, channelBinding: '' }));
+    const replayer = w.connect();
+    replayer.say('AUTH alice');
+    replayer.link.take();
+    replayer.say(`PROVE ${stolen}`);
+    expect(replayer.link.take()).toEqual([expect.stringMatching(/^ERR 421 /)]);
+
+    const overwriter = w.connect();
+    overwriter.say(`REGISTER ALICE ${mallory.publicKey}`);
+    expect(overwriter.link.take()).toEqual([expect.stringMatching(/^ERR 422 this id is already registered to a key: ALICE/)]);
+    expect(w.registry.get('alice')?.identityKey).toBe(alice.key.publicKey);
+  });
+
+  it('binds a proof to its purpose: a REGISTER signature is no AUTH signature', async () => {
+    const w = world();
+    const key = IdentityKey.generate();
+    const client = w.connect();
+    client.say(`REGISTER carol ${key.publicKey}`);
+    prove(client, 'AUTH', 'carol', key);
+    await settle();
+    expect(client.link.take()).toEqual([expect.stringMatching(/^ERR 421 /)]);
+    expect(w.registry.get('carol')).toBeUndefined();
+  });
+
+  it('hands out signed keys and routes EMSG without logging the payload', async () => {
+    const w = world();
+    const alice = await registered(w, 'alice');
+    const bob = await registered(w, 'Bob');
+    alice.link.take();
+    alice.say('KEYS bob');
+    expect(alice.link.take()).toEqual([`OK KEYS Bob ${bob.key.publicKey} ${bob.prekey.publicKey} ${bob.prekey.signature}`]);
+    alice.say('EMSG bob 1 U0VDUkVUUEFZTE9BRA==');
+    expect(alice.link.take()).toEqual(['OK EMSG Bob']);
+    expect(bob.link.take()).toEqual(['EMSG alice Bob 1 U0VDUkVUUEFZTE9BRA==']);
+    expect(w.log.join('')).not.toContain('U0VDUkVUUEFZTE9BRA');
+    expect(w.log.join('')).toMatch(/alice EMSG bob #1/);
+  });
+
+  it('refuses EMSG and PREKEY from plain logins, KEYS of ids without keys, and bad prekey signatures', async () => {
+    const w = world();
+    const alice = await registered(w, 'alice');
+    const plain = w.connect();
+    plain.say('LOGIN dave');
+    plain.link.take();
+    plain.say('EMSG alice 1 AAAA');
+    plain.say(`PREKEY ${alice.prekey.publicKey} ${alice.prekey.signature}`);
+    expect(plain.link.take()).toEqual([expect.stringMatching(/^ERR 420 /), expect.stringMatching(/^ERR 420 /)]);
+    alice.link.take();
+    alice.say('KEYS dave');
+    alice.say('KEYS nobody');
+    alice.say('EMSG dave 1 AAAA');
+    const other = createPrekey(IdentityKey.generate(), 'alice');
+    alice.say(`PREKEY ${other.publicKey} ${other.signature}`);
+    expect(alice.link.take()).toEqual([
+      expect.stringMatching(/^ERR 424 .*dave/),
+      expect.stringMatching(/^ERR 404 /),
+      expect.stringMatching(/^ERR 424 /),
+      expect.stringMatching(/^ERR 421 .*prekey signature/),
+    ]);
+  });
+
+  it('is absent from a server without the extension: its verbs are unknown there', () => {
+    const link = new FakeLink('127.0.0.1:9');
+    const session = new Session({ link, router: new Router(), logger: new Logger({ logText: false, write: () => {} }) });
+    session.receive(parseRequest(Buffer.from('AUTH alice')));
+    expect(link.take()).toEqual(['ERR 400 malformed request: unknown verb AUTH']);
+  });
+
+  it('lists the extension verbs in HELP', () => {
+    const w = world();
+    const client = w.connect();
+    client.say('HELP');
+    expect(client.link.take()).toEqual(['OK HELP LOGIN MSG LOGOFF LIST PING HELP REGISTER AUTH PROVE PREKEY KEYS EMSG']);
+  });
+});
