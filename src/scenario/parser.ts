@@ -54,12 +54,12 @@ export function parseScenario(text: string, file: string): Scenario {
 
   const lines = text.split('\n');
   lines.forEach((raw, index) => {
-    const at: SourceLocation = { file, line: index + 1 };
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const trimmed = line.trim();
+    const at: SourceLocation = { file, line: index + 1, text: trimmed };
     const fail = (reason: string): never => {
       throw new ScenarioSyntaxError(at, reason);
     };
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
 
     const headerMatch = HEADER_LINE.exec(trimmed);
@@ -138,9 +138,9 @@ export function parseScenario(text: string, file: string): Scenario {
 
   const open = stack.at(-1);
   if (open) throw new ScenarioSyntaxError(open.at, `${open.kind} block is never closed with "}"`);
-  if (!clients) throw new ScenarioSyntaxError({ file, line: 1 }, 'missing header "clients:" (for example "clients: alice bob")');
+  if (!clients) throw new ScenarioSyntaxError({ file, line: 1, text: '' }, 'missing header "clients:" (for example "clients: alice bob")');
   const description = header.get('description');
-  if (description === undefined) throw new ScenarioSyntaxError({ file, line: 1 }, 'missing header "description:"');
+  if (description === undefined) throw new ScenarioSyntaxError({ file, line: 1, text: '' }, 'missing header "description:"');
 
   const connectAtStart = checkConnections(clients, top);
   return {

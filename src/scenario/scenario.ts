@@ -7,6 +7,8 @@
 export interface SourceLocation {
   file: string;
   line: number;
+  /** The step as written (trimmed), for reports: `alice< OK LOGIN alice`. */
+  text: string;
 }
 
 /** What a received line must look like: the exact text, or a regular expression matching the whole line. */

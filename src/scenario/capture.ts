@@ -1,0 +1,70 @@
+import { execa } from 'execa';
+
+/** Why a capture could not start: one line for people, with the fix. */
+export class CaptureError extends Error {
+  override name = 'CaptureError';
+}
+
+export interface PacketCapture {
+  file: string;
+  /** Stops tcpdump (it flushes on SIGINT) and returns its closing report, e.g. `42 packets captured`. */
+  stop(): Promise<string>;
+}
+
+/** Loopback for a server on 127.0.0.0/8 or localhost; every interface otherwise. */
+export function captureInterface(host: string): string {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1' ? 'lo' : 'any';
+}
+
+const READY = /listening on /;
+const PERMISSION = /permission|not permitted|You don't have/i;
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * Records the traffic of one TCP port into a pcap with tcpdump. Resolves only once tcpdump
+ * reports that it is capturing, so no packet of the run is missed; `-U` writes each packet
+ * as it comes, so the file is complete when tcpdump stops.
+ */
+export async function startCapture(file: string, host: string, port: number): Promise<PacketCapture> {
+  const iface = captureInterface(host);
+  const child = execa('tcpdump', ['-i', iface, '-U', '-n', '-w', file, `tcp port ${port}`], {
+    buffer: false,
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new CaptureError(`tcpdump did not start capturing within ${START_TIMEOUT_MS}ms: ${stderr.trim()}`));
+    }, START_TIMEOUT_MS);
+    child.stderr!.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (READY.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void child.then((result) => {
+      clearTimeout(timer);
+      // A command that cannot be spawned fails with the ENOENT of spawn in its message.
+      if (result.failed && /ENOENT/.test(String((result as { message?: string }).message))) {
+        reject(new CaptureError('--capture needs tcpdump, which is not installed (Debian/Ubuntu: sudo apt-get install tcpdump)'));
+      } else if (PERMISSION.test(stderr)) {
+        reject(new CaptureError(`tcpdump may not capture on ${iface}: run as root, or allow it once with: sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v tcpdump)" (${stderr.trim()})`));
+      } else {
+        reject(new CaptureError(`tcpdump stopped before capturing (exit ${result.exitCode}): ${stderr.trim()}`));
+      }
+    });
+  });
+  return {
+    file,
+    async stop() {
+      child.kill('SIGINT');
+      await child;
+      return stderr.split('\n').find((line) => /packets captured/.test(line))?.trim() ?? '';
+    },
+  };
+}
