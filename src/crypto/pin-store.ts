@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { clientIdKey } from '../protocol/client-id.js';
-import { SerialQueue, writeFileAtomic } from '../storage/atomic-file.js';
+import { SerialQueue, readTextIfExists, writeFileAtomic } from '../storage/atomic-file.js';
 
 /** A pinned identity key: what we saw for an id the first time. */
 export interface Pin {
@@ -41,13 +40,8 @@ export class PinStore {
 
   /** Opens the pin file, or starts empty when it does not exist yet. Throws on a corrupt file. */
   static async open(path: string): Promise<PinStore> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new PinStore(path, new Map());
-      throw error;
-    }
+    const text = await readTextIfExists(path);
+    if (text === undefined) return new PinStore(path, new Map());
     const parsed = JSON.parse(text) as Partial<PinFile>;
     if (parsed.version !== 1 || typeof parsed.pins !== 'object' || parsed.pins === null) {
       throw new Error(`pin file ${path} is not a CHAT-MSG pin file (version 1)`);

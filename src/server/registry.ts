@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { clientIdKey } from '../protocol/index.js';
-import { SerialQueue, removeStaleTemporaries, writeFileAtomic } from '../storage/atomic-file.js';
+import { SerialQueue, readTextIfExists, removeStaleTemporaries, writeFileAtomic } from '../storage/atomic-file.js';
 
 /** A registered id and the Ed25519 identity key that must sign its logins. */
 export interface RegisteredUser {
@@ -45,13 +44,8 @@ export class Registry {
    */
   static async open(path: string): Promise<Registry> {
     await removeStaleTemporaries(path);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Registry(path, new Map());
-      throw error;
-    }
+    const text = await readTextIfExists(path);
+    if (text === undefined) return new Registry(path, new Map());
     return new Registry(path, new Map(Object.entries(parseRegistry(text, path).users)));
   }
 

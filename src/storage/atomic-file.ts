@@ -1,4 +1,4 @@
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -67,5 +67,15 @@ export class SerialQueue {
     const result = this.#tail.then(job, job);
     this.#tail = result.catch(() => {});
     return result;
+  }
+}
+
+/** The file's text, or undefined when it does not exist (other errors propagate). */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
