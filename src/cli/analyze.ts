@@ -10,12 +10,13 @@ import { analyzeCapture } from '../analyze/analysis.js';
 import { checkScenario } from '../analyze/expect-scenario.js';
 import { renderMarkdownReport, renderScenarioCheck } from '../analyze/markdown-report.js';
 import { renderSequenceSvg } from '../analyze/sequence-svg.js';
+import { parseEndpoint, serverFilter, serverFromEvidence, type ServerEndpoint } from '../analyze/server-endpoint.js';
 import { AnalyzeError } from '../analyze/tshark.js';
 import { loadScenario, ScenarioNotFoundError } from '../scenario/catalog.js';
 import { ScenarioSyntaxError } from '../scenario/parser.js';
 import { OptionError, parsePort, withUsage } from './options.js';
 
-const command = { name: 'chatmsg-analyze', usage: '<capture.pcap> [--port N] [--out report.md] [--expect <scenario>]' };
+const command = { name: 'chatmsg-analyze', usage: '<capture.pcap> [--port N] [--server host:port] [--out report.md] [--expect <scenario>]' };
 
 const HELP = `usage: npm run analyze -- ${command.usage}
 
@@ -24,6 +25,8 @@ report: TCP connections, every CHAT-MSG PDU, per-service counts with the header 
 frame per layer, retransmissions and resets, and a sequence diagram (Mermaid text + an SVG file).
 
   --port N           the CHAT-MSG server port (default 5151; other ports are found by the heuristic)
+  --server HOST:PORT analyse only the connections to this server (default for a scenario run's
+                     traffic.pcap: the server named in its result.json)
   --out FILE         write the report to FILE (and the diagram to FILE with .svg) instead of stdout
   --svg FILE         where to write the SVG diagram (default: next to --out, else next to the capture)
   --expect NAME      check that the PDUs of scenarios/NAME.scenario are in the capture, in a causal order
@@ -36,6 +39,7 @@ function options() {
       allowPositionals: true,
       options: {
         port: { type: 'string' },
+        server: { type: 'string' },
         out: { type: 'string' },
         svg: { type: 'string' },
         expect: { type: 'string' },
@@ -50,11 +54,18 @@ function options() {
       help: false as const,
       pcap,
       port: values.port === undefined ? undefined : parsePort(values.port, 'port'),
+      server: values.server === undefined ? undefined : endpointOption(values.server),
       out: values.out,
       svg,
       expect: values.expect,
     };
   });
+}
+
+function endpointOption(text: string): ServerEndpoint {
+  const endpoint = parseEndpoint(text);
+  if (!endpoint) throw new OptionError(`bad --server ${JSON.stringify(text)}: expected host:port`);
+  return endpoint;
 }
 
 async function main(): Promise<number> {
@@ -64,7 +75,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const scenario = opts.expect === undefined ? undefined : await loadScenario(opts.expect);
-  const analysis = await analyzeCapture(opts.pcap, { port: opts.port });
+  const server = opts.server ?? (opts.port === undefined ? await serverFromEvidence(opts.pcap) : undefined);
+  if (server && !opts.server) process.stderr.write(`server ${server.host}:${server.port} (from result.json next to the capture)\n`);
+  const analysis = await analyzeCapture(opts.pcap, {
+    port: opts.port ?? server?.port,
+    ...(server ? { filter: serverFilter(server) } : {}),
+  });
   await writeFile(opts.svg, renderSequenceSvg(analysis.diagram));
   const svgLink = opts.out ? relativeName(opts.svg, opts.out) : opts.svg;
   const check = scenario && checkScenario(scenario, analysis.pdus);
