@@ -3,7 +3,13 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(tcpdump tshark docker.io docker-compose debootstrap)
+packages=(tcpdump tshark docker.io docker-compose debootstrap shellcheck cloud-init)
+
+# cloud-init is here only for `cloud-init schema` (test/infra): keep it from ever configuring this machine
+# at boot. Only when we are the ones installing it; a cloud machine's own cloud-init is left alone.
+if ! dpkg-query -W -f='${Status}' cloud-init 2>/dev/null | grep -q 'install ok installed'; then
+  mkdir -p /etc/cloud && touch /etc/cloud/cloud-init.disabled
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -8,7 +8,8 @@ import type { WrittenFile } from './azure-helpers.js';
  * A Debian container with systemd as PID 1 (test/infra/systemd-host/Dockerfile): the stand-in for the
  * Azure VM. Built from the Docker lab's offline base image, so it needs no registry.
  */
-export const BASE_IMAGE = process.env.DEBIAN_IMAGE_LOCAL ?? 'chatmsg/debian:bookworm-slim';
+/** Debian bookworm images scripts/setup-docker.sh provides: built offline, or pulled from Docker Hub. */
+const BASE_IMAGES = [process.env.DEBIAN_IMAGE_LOCAL ?? 'chatmsg/debian:bookworm-slim', 'debian:bookworm-slim'];
 export const HOST_IMAGE = 'chatmsg-test/systemd-host:bookworm';
 const CONTEXT = fileURLToPath(new URL('./systemd-host/', import.meta.url));
 /** Where the test's own node binary is mounted, for provision.sh's CHATMSG_NODE_BINARY. */
@@ -18,11 +19,17 @@ const docker = (args: string[], options: { input?: string | Buffer; env?: Record
   execa('docker', args, { reject: false, ...options });
 
 export async function buildHostImage(): Promise<void> {
-  const base = await docker(['image', 'inspect', BASE_IMAGE]);
-  if (base.exitCode !== 0) {
-    throw new Error(`${BASE_IMAGE} is missing: build it with scripts/build-base-images.sh (setup-machine.sh does)`);
+  let base: string | undefined;
+  for (const image of BASE_IMAGES) {
+    if ((await docker(['image', 'inspect', image])).exitCode === 0) {
+      base = image;
+      break;
+    }
   }
-  const build = await docker(['build', '-q', '--build-arg', `BASE=${BASE_IMAGE}`, '-t', HOST_IMAGE, CONTEXT]);
+  if (base === undefined) {
+    throw new Error(`none of ${BASE_IMAGES.join(', ')} exists: run scripts/setup-docker.sh (setup-machine.sh does)`);
+  }
+  const build = await docker(['build', '-q', '--build-arg', `BASE=${base}`, '-t', HOST_IMAGE, CONTEXT]);
   if (build.exitCode !== 0) throw new Error(`building ${HOST_IMAGE} failed:\n${build.stderr}`);
 }
 
