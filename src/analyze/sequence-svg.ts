@@ -38,7 +38,7 @@ export function renderSequenceSvg(diagram: SequenceDiagram): string {
     const color = a.response ? '#2e7d32' : '#1f4e8c';
     parts.push(
       `<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="${color}"${dash} marker-end="url(#head)"/>`,
-      `<text x="${(x1 + x2) / 2}" y="${y - 4}" text-anchor="middle" fill="${color}">#${a.frame} ${xml(a.label)}</text>`,
+      `<text x="${(x1 + x2) / 2}" y="${y - 4}" text-anchor="middle" fill="${color}" stroke="#fff" stroke-width="3" paint-order="stroke">#${a.frame} ${xml(a.label)}</text>`,
     );
   });
   if (diagram.omitted > 0) {
