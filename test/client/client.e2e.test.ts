@@ -25,6 +25,15 @@ function runClient(port: number, args: string[], input?: string) {
   });
 }
 
+/** A client kept running (stdin open) that has logged in as `id`; `seen()` is its stdout so far. */
+async function loggedInClient(port: number, id: string) {
+  const child = execa('node', [CLIENT_BIN, '127.0.0.1', String(port), '--id', id, '--keepalive', '0'], { reject: false });
+  let seen = '';
+  child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+  await expect.poll(() => seen, { timeout: 10_000 }).toContain(`OK LOGIN ${id}`);
+  return { child, seen: () => seen };
+}
+
 /** The text of each stdout line of one kind (`<`, `>` or `*`), timestamps cut off. */
 function linesOf(stdout: string, mark: '<' | '>' | '*'): string[] {
   return stdout
@@ -58,16 +67,13 @@ describe('chatmsg-client, piped', () => {
 
   it('closes cleanly and exits 0 at the end of its input; the others see LEFT', async () => {
     server = await startServer();
-    const watcher = execa('node', [CLIENT_BIN, '127.0.0.1', String(server.port), '--id', 'watcher', '--keepalive', '0'], { reject: false });
-    let seen = '';
-    watcher.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    await expect.poll(() => seen, { timeout: 10_000 }).toContain('OK LOGIN watcher');
+    const watcher = await loggedInClient(server.port, 'watcher');
     const result = await runClient(server.port, ['--id', 'brief'], '');
     expect(result.exitCode).toBe(0);
     expect(linesOf(result.stdout, '*').at(-1)).toMatch(/^closed: end of input/);
-    await expect.poll(() => seen, { timeout: 10_000 }).toContain('< LEFT brief');
-    watcher.stdin!.end();
-    expect((await watcher).exitCode).toBe(0);
+    await expect.poll(watcher.seen, { timeout: 10_000 }).toContain('< LEFT brief');
+    watcher.child.stdin!.end();
+    expect((await watcher.child).exitCode).toBe(0);
   });
 
   it('--id logs in right after connecting, before the typed lines', async () => {
@@ -90,10 +96,7 @@ describe('chatmsg-client, piped', () => {
 
   it('exits 3 with a clear message when the server dies', async () => {
     server = await startServer();
-    const client = execa('node', [CLIENT_BIN, '127.0.0.1', String(server.port), '--id', 'carol', '--keepalive', '0'], { reject: false });
-    let seen = '';
-    client.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    await expect.poll(() => seen, { timeout: 10_000 }).toContain('OK LOGIN carol');
+    const { child: client } = await loggedInClient(server.port, 'carol');
     server.process.kill('SIGKILL');
     const result = await client;
     expect(result.exitCode).toBe(3);
@@ -102,10 +105,7 @@ describe('chatmsg-client, piped', () => {
 
   it('exits 4 and says so when the server shuts down with BYE', async () => {
     server = await startServer();
-    const client = execa('node', [CLIENT_BIN, '127.0.0.1', String(server.port), '--id', 'dave', '--keepalive', '0'], { reject: false });
-    let seen = '';
-    client.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    await expect.poll(() => seen, { timeout: 10_000 }).toContain('OK LOGIN dave');
+    const { child: client } = await loggedInClient(server.port, 'dave');
     await server.stop();
     const result = await client;
     expect(result.exitCode).toBe(4);
