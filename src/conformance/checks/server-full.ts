@@ -1,22 +1,30 @@
 import { err, hello } from '../matchers.js';
 import { CLOSED, type Probe } from '../probe.js';
 import { describeGot, expectNext } from '../script.js';
-import { CheckFailure, type Check } from '../types.js';
+import { CheckFailure, type Check, type CheckContext } from '../types.js';
+
+const BATCH = 50;
+
+async function greeted(ctx: CheckContext, name: string): Promise<Probe> {
+  const probe = await ctx.connect(name);
+  await expectNext(probe, hello(), ctx.timeouts.replyMs);
+  return probe;
+}
 
 export const serverFullCheck: Check = {
   group: 'errors',
   name: 'errors/503-server-full',
   title: 'with max-clients connections open, one more gets ERR 503 and is closed; a freed slot can be used',
   skip: (limits) => (limits.maxClients === undefined ? 'needs --max-clients N (the target\'s setting)' : undefined),
-  plan: (limits) => `opens ${limits.maxClients} + 1 connections at once`,
+  plan: (limits) => `503-server-full: opens ${limits.maxClients} + 1 connections at once`,
   async run(ctx) {
     const max = ctx.limits.maxClients ?? 0;
     ctx.note(`opens ${max} connections, each greeted`);
+    // In parallel batches: quick enough that a short login timeout does not free slots meanwhile.
     const open: Probe[] = [];
-    for (let i = 0; i < max; i++) {
-      const probe = await ctx.connect(`c${i}`);
-      await expectNext(probe, hello(), ctx.timeouts.replyMs);
-      open.push(probe);
+    for (let at = 0; at < max; at += BATCH) {
+      const names = Array.from({ length: Math.min(BATCH, max - at) }, (_, i) => `c${at + i}`);
+      open.push(...(await Promise.all(names.map((name) => greeted(ctx, name)))));
     }
     ctx.note('one more connection');
     const extra = await ctx.connect('extra');
