@@ -24,6 +24,8 @@ COPY package.json ./
 COPY scenarios ./scenarios
 COPY docker/entrypoint.sh /usr/local/bin/chatmsg-entrypoint
 COPY docker/netem.sh /usr/local/bin/chatmsg-netem
+# Executable even from a checkout that lost the mode bits (Windows, zip downloads).
+RUN chmod 0755 /usr/local/bin/chatmsg-entrypoint /usr/local/bin/chatmsg-netem
 COPY --from=build /src/dist ./dist
 ENV NO_COLOR=1
 USER node
@@ -35,4 +37,5 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tcpdump \
  && rm -rf /var/lib/apt/lists/*
 COPY docker/capture.sh /usr/local/bin/chatmsg-capture
+RUN chmod 0755 /usr/local/bin/chatmsg-capture
 ENTRYPOINT ["chatmsg-capture"]

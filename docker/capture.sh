@@ -14,6 +14,7 @@ file=/captures/$name-$(date -u +%Y%m%dT%H%M%SZ).pcap
 log=/tmp/tcpdump.log
 
 # -p: no promiscuous mode (the server's own traffic is all we want, and it needs no NET_ADMIN).
+: >"$log"
 tcpdump -i "$iface" -p -n -U -s 0 -w "$file" "tcp port $port" 2>"$log" &
 tcpdump_pid=$!
 

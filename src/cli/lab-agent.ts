@@ -3,9 +3,9 @@
 import { parseArgs } from 'node:util';
 import { AGENT_PORT } from '../lab/agent-protocol.js';
 import { LabAgent } from '../lab/agent.js';
-import { parsePort, withUsage } from './options.js';
+import { parseNonNegativeNumber, parsePort, withUsage } from './options.js';
 
-const command = { name: 'chatmsg-lab-agent', usage: '[--host H] [--port N] [--once]' };
+const command = { name: 'chatmsg-lab-agent', usage: '[--host H] [--port N] [--once] [--linger S]' };
 
 const options = withUsage(command, () => {
   const { values } = parseArgs({
@@ -13,22 +13,28 @@ const options = withUsage(command, () => {
       host: { type: 'string', default: '0.0.0.0' },
       port: { type: 'string', default: String(AGENT_PORT) },
       once: { type: 'boolean', default: false },
+      linger: { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  return { ...values, port: parsePort(values.port, 'agent port', { allowZero: true }) };
+  return {
+    ...values,
+    port: parsePort(values.port, 'agent port', { allowZero: true }),
+    lingerMs: parseNonNegativeNumber(values.linger, '--linger') * 1000,
+  };
 });
 
 if (options.help) {
   process.stdout.write(
     `usage: ${command.name} ${command.usage}\n` +
-      'Waits for the scenario runner on a TCP control port; --once exits when it leaves.\n',
+      'Waits for the scenario runner on a TCP control port; --once exits when it leaves,\n' +
+      '--linger S waits S seconds more before exiting (for a sidecar in the same network namespace).\n',
   );
   process.exit(0);
 }
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-const agent = new LabAgent({ host: options.host, port: options.port, once: options.once, log });
+const agent = new LabAgent({ host: options.host, port: options.port, once: options.once, lingerMs: options.lingerMs, log });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void agent.stop());
 await agent.listen();
 await agent.stopped;

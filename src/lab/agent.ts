@@ -26,6 +26,11 @@ export interface AgentOptions {
   port: number;
   /** Exit after the first controller has gone (one scenario run per container). */
   once: boolean;
+  /**
+   * Stay this long after stopping, before `stopped` resolves: the capture sidecar shares the
+   * server container's network namespace and must close its pcap before eth0 disappears.
+   */
+  lingerMs?: number;
   log: (line: string) => void;
 }
 
@@ -60,6 +65,11 @@ export class LabAgent {
   async stop(): Promise<void> {
     this.#server.close();
     await Promise.all([...this.#sessions].map((session) => session.close()));
+    const linger = this.#options.lingerMs ?? 0;
+    if (linger > 0) {
+      this.#options.log(`lingering ${linger} ms`);
+      await new Promise((resolve) => setTimeout(resolve, linger));
+    }
     this.#stopped();
   }
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * The Docker lab's runner container: runs one scenario with each client in its own container
+ * (through the agents) and prints the live log and the PASS/FAIL summary. Configured by the
+ * compose file: LAB_SERVER (host:port the clients connect to), LAB_SERVER_AGENT (the server
+ * container's agent; empty for a remote server), LAB_CLIENT_AGENTS (comma-separated host:port).
+ */
+import { parseArgs } from 'node:util';
+import { parseAgentAddress } from '../lab/agent-connection.js';
+import { runLabScenario } from '../lab/container-runner.js';
+import { loadScenario } from '../scenario/catalog.js';
+import { describeFailure } from '../scenario/result.js';
+import { OptionError, withUsage } from './options.js';
+
+const command = { name: 'chatmsg-lab-runner', usage: '<scenario>  (env LAB_SERVER, LAB_SERVER_AGENT, LAB_CLIENT_AGENTS)' };
+
+const options = withUsage(command, () => {
+  const { positionals } = parseArgs({ allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new OptionError('expected one scenario name');
+  const env = (name: string) => process.env[name]?.trim() ?? '';
+  const parse = (name: string, text: string) => {
+    try {
+      return parseAgentAddress(text);
+    } catch (error) {
+      throw new OptionError(`${name}: ${(error as Error).message}`);
+    }
+  };
+  if (!env('LAB_SERVER')) throw new OptionError('LAB_SERVER is not set');
+  if (!env('LAB_CLIENT_AGENTS')) throw new OptionError('LAB_CLIENT_AGENTS is not set');
+  return {
+    scenario: positionals[0]!,
+    server: parse('LAB_SERVER', env('LAB_SERVER')),
+    clientAgents: env('LAB_CLIENT_AGENTS').split(',').map((text) => parse('LAB_CLIENT_AGENTS', text)),
+    ...(env('LAB_SERVER_AGENT') ? { serverAgent: parse('LAB_SERVER_AGENT', env('LAB_SERVER_AGENT')) } : {}),
+  };
+});
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const scenario = await loadScenario(options.scenario);
+say(`scenario ${scenario.name}: ${scenario.description}`);
+try {
+  const lab = await runLabScenario({
+    scenario,
+    server: options.server,
+    clientAgents: options.clientAgents,
+    ...(options.serverAgent ? { serverAgent: options.serverAgent } : {}),
+    onInfo: (text) => say(`  ${text}`),
+    onStep: (step) => say(`  ${step.status === 'pass' ? 'ok  ' : 'FAIL'} ${step.where} ${step.source}${step.spreadMs === undefined ? '' : ` (spread ${step.spreadMs} ms)`}`),
+  });
+  const { result } = lab.run;
+  for (const line of lab.assignments) say(`  container: ${line}`);
+  if (result.failure) say(describeFailure(result.failure));
+  const passed = result.steps.filter((step) => step.status === 'pass').length;
+  say(`${result.passed ? 'PASS' : 'FAIL'} ${scenario.name}: ${passed}/${result.steps.length} steps passed in ${Math.round(result.durationMs)} ms`);
+  process.exitCode = result.passed ? 0 : 1;
+} catch (error) {
+  say(`FAIL ${scenario.name}: the lab could not run it: ${(error as Error).message}`);
+  process.exitCode = 1;
+}
