@@ -12,6 +12,7 @@
 #   -l, --location REGION      CHATMSG_LOCATION        westeurope
 #   --size SIZE                CHATMSG_VM_SIZE         Standard_B2ats_v2
 #   --image URN                CHATMSG_IMAGE           Canonical:ubuntu-24_04-lts:server:latest
+#                                                      (server-arm64 for Arm64 sizes such as Standard_B2pts_v2)
 #   --port N                   CHATMSG_PORT            5151
 #   --ssh-source IPV4          CHATMSG_SSH_SOURCE      your public address, asked from the Internet
 #   --ssh-key FILE             CHATMSG_SSH_PUBLIC_KEY  ~/.ssh/id_ed25519.pub or id_rsa.pub, else az generates one
@@ -60,6 +61,10 @@ while (($#)); do
 done
 
 check_common_options
+if [[ -z $IMAGE ]]; then
+  IMAGE=$DEFAULT_IMAGE
+  if [[ $VM_SIZE =~ ^Standard_[A-Z]+[0-9]+[a-z]*p[a-z]*_v[0-9]+$ ]]; then IMAGE=$DEFAULT_ARM64_IMAGE; fi
+fi
 [[ $LOCATION =~ ^[a-z0-9]+$ ]] || usage_error "bad location '$LOCATION': a region name such as westeurope (az account list-locations -o table)"
 [[ $VM_SIZE =~ ^[A-Za-z0-9_]+$ ]] || usage_error "bad VM size '$VM_SIZE'"
 [[ $IMAGE =~ ^[^:]+:[^:]+:[^:]+:[^:]+$ ]] || usage_error "bad image '$IMAGE': expected a URN publisher:offer:sku:version"
@@ -72,7 +77,8 @@ for priority in "$CHAT_RULE_PRIORITY" "$SSH_RULE_PRIORITY"; do
 done
 ((10#$CHAT_RULE_PRIORITY != 10#$SSH_RULE_PRIORITY)) ||
   usage_error "the chat and SSH rules need different priorities (Azure refuses two rules with one: SecurityRuleConflict)"
-[[ $CHAT_PORT != 22 ]] || usage_error "port 22 is SSH's; pick another chat port"
+# The service runs without any privilege, so it cannot bind ports below 1024 (that includes SSH's 22).
+((10#$CHAT_PORT >= 1024)) || usage_error "port $CHAT_PORT is below 1024: the server runs unprivileged, pick 1024-65535"
 [[ $wait_timeout =~ ^[0-9]+$ ]] || usage_error "bad wait timeout '$wait_timeout': expected seconds"
 [[ -z $SSH_PUBLIC_KEY || -f $SSH_PUBLIC_KEY ]] || usage_error "no SSH public key at '$SSH_PUBLIC_KEY'"
 [[ -z $SSH_SOURCE ]] || is_ipv4 "$SSH_SOURCE" || usage_error "bad SSH source '$SSH_SOURCE': expected an IPv4 address"

@@ -14,7 +14,10 @@ LOCATION=${CHATMSG_LOCATION:-westeurope}
 # In the students' free hours, and not under the B1s capacity limits.
 VM_SIZE=${CHATMSG_VM_SIZE:-Standard_B2ats_v2}
 # There is no Ubuntu 24.04 alias: the full URN.
-IMAGE=${CHATMSG_IMAGE:-Canonical:ubuntu-24_04-lts:server:latest}
+readonly DEFAULT_IMAGE=Canonical:ubuntu-24_04-lts:server:latest
+# The same Ubuntu for Arm64 sizes (a "p" in the size's features, e.g. Standard_B2pts_v2).
+readonly DEFAULT_ARM64_IMAGE=Canonical:ubuntu-24_04-lts:server-arm64:latest
+IMAGE=${CHATMSG_IMAGE:-}
 CHAT_PORT=${CHATMSG_PORT:-5151}
 ADMIN_USER=${CHATMSG_ADMIN_USER:-azureuser}
 SSH_SOURCE=${CHATMSG_SSH_SOURCE:-}

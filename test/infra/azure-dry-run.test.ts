@@ -106,6 +106,8 @@ describe('deploy.sh --dry-run', () => {
     expect(flagValue(vm, '--name')).toBe('chat1');
     expect(flagValue(vm, '--location')).toBe('swedencentral');
     expect(flagValue(vm, '--size')).toBe('Standard_B2pts_v2');
+    // An Arm64 size needs the Arm64 image of the same Ubuntu.
+    expect(flagValue(vm, '--image')).toBe('Canonical:ubuntu-24_04-lts:server-arm64:latest');
     const chat = find('az network nsg rule create', (line) => line.includes('allow-chatmsg'));
     expect(flagValue(chat, '--destination-port-ranges')).toBe('7070');
     expect(flagValue(chat, '--nsg-name')).toBe('chat1-nsg');
@@ -132,7 +134,7 @@ describe('deploy.sh --dry-run', () => {
     [['--shutdown-time', '22:00'], /UTC hhmm/],
     [['--ssh-source', '300.1.1.1'], /bad SSH source/],
     [['--port', '70000'], /bad port '70000'/],
-    [['--port', '22'], /port 22 is SSH's/],
+    [['--port', '22'], /port 22 is below 1024: the server runs unprivileged/],
     [['--size'], /--size needs a value/],
     [['--image', 'Ubuntu2404'], /expected a URN/],
     [['--bogus'], /unknown option '--bogus'/],
