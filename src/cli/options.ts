@@ -73,6 +73,11 @@ export function parsePositiveNumber(value: string, what: string): number {
   return parseDecimal(value, what, { positive: true });
 }
 
+/** `parse(value)` for an option that was given, `fallback` for one that was not. */
+export function orDefault<T>(value: string | undefined, fallback: T, parse: (value: string) => T): T {
+  return value === undefined ? fallback : parse(value);
+}
+
 /** Prints `<name>: <message>` and a usage hint on stderr, then exits with code 2. */
 export function usageError(command: CommandInfo, message: string): never {
   process.stderr.write(`${command.name}: ${message}\nusage: ${command.name} ${command.usage} (see --help)\n`);

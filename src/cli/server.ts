@@ -6,6 +6,7 @@ import { Logger } from '../server/logger.js';
 import { startChatServer, type ChatServer } from '../server/server.js';
 import {
   OptionError,
+  orDefault,
   parseIntegerAtLeast,
   parseNonNegativeNumber,
   parsePort,
@@ -55,17 +56,17 @@ function parseCommandLine(args: string[]): ServerConfig | 'help' {
   if (positionals.length > 1) throw new OptionError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   const host = values.host ?? SERVER_DEFAULTS.host;
   if (host === '') throw new OptionError('bad host "": expected an address such as 0.0.0.0 or 127.0.0.1');
+  const d = SERVER_DEFAULTS;
   return {
     host,
     port: parsePort(positionals[0], 'port', { allowZero: true }),
-    maxClients: values['max-clients'] === undefined ? SERVER_DEFAULTS.maxClients : parsePositiveInteger(values['max-clients'], 'max-clients'),
+    maxClients: orDefault(values['max-clients'], d.maxClients, (v) => parsePositiveInteger(v, 'max-clients')),
     // The shortest useful line is one verb letter plus LF.
-    maxLine: values['max-line'] === undefined ? SERVER_DEFAULTS.maxLine : parseIntegerAtLeast(values['max-line'], 'max-line', 2),
-    loginTimeoutMs:
-      1000 * (values['login-timeout'] === undefined ? SERVER_DEFAULTS.loginTimeoutSeconds : parsePositiveNumber(values['login-timeout'], 'login-timeout')),
-    maxQueue: values['max-queue'] === undefined ? SERVER_DEFAULTS.maxQueue : parsePositiveInteger(values['max-queue'], 'max-queue'),
-    rateLimit: values['rate-limit'] === undefined ? SERVER_DEFAULTS.rateLimit : parseNonNegativeNumber(values['rate-limit'], 'rate-limit'),
-    logText: values['log-text'] ?? SERVER_DEFAULTS.logText,
+    maxLine: orDefault(values['max-line'], d.maxLine, (v) => parseIntegerAtLeast(v, 'max-line', 2)),
+    loginTimeoutMs: 1000 * orDefault(values['login-timeout'], d.loginTimeoutSeconds, (v) => parsePositiveNumber(v, 'login-timeout')),
+    maxQueue: orDefault(values['max-queue'], d.maxQueue, (v) => parsePositiveInteger(v, 'max-queue')),
+    rateLimit: orDefault(values['rate-limit'], d.rateLimit, (v) => parseNonNegativeNumber(v, 'rate-limit')),
+    logText: values['log-text'] ?? d.logText,
   };
 }
 

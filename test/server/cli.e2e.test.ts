@@ -45,7 +45,7 @@ describe('chatmsg-server command line (e2e)', () => {
     try {
       const result = await run(String(server.port), '--host', '127.0.0.1');
       expect(result.exitCode).toBe(1);
-      expect(String(result.stderr).trim()).toBe(`chatmsg-server: cannot listen on 127.0.0.1:${server.port}: EADDRINUSE`);
+      expect(String(result.stderr).trim().split('\n').at(-1)).toBe(`chatmsg-server: cannot listen on 127.0.0.1:${server.port}: EADDRINUSE`);
     } finally {
       await server.stop();
     }
