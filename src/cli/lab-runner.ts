@@ -8,9 +8,11 @@
 import { parseArgs } from 'node:util';
 import { parseAgentAddress } from '../lab/agent-connection.js';
 import { runLabScenario } from '../lab/container-runner.js';
-import { loadScenario } from '../scenario/catalog.js';
-import { describeFailure } from '../scenario/result.js';
-import { OptionError, withUsage } from './options.js';
+import { loadScenario, ScenarioNotFoundError } from '../scenario/catalog.js';
+import { createEvidenceDir, writeEvidence } from '../scenario/evidence.js';
+import { formatStepLine, formatVerdict } from '../scenario/live-log.js';
+import { ScenarioSyntaxError } from '../scenario/parser.js';
+import { OptionError, usageError, withUsage } from './options.js';
 
 const command = { name: 'chatmsg-lab-runner', usage: '<scenario>  (env LAB_SERVER, LAB_SERVER_AGENT, LAB_CLIENT_AGENTS)' };
 
@@ -36,23 +38,27 @@ const options = withUsage(command, () => {
 });
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const scenario = await loadScenario(options.scenario);
+const scenario = await loadScenario(options.scenario).catch((error: unknown) => {
+  if (error instanceof ScenarioNotFoundError || error instanceof ScenarioSyntaxError) usageError(command, error.message);
+  throw error;
+});
 say(`scenario ${scenario.name}: ${scenario.description}`);
+const evidenceDir = await createEvidenceDir('captures', scenario.name, new Date());
 try {
   const lab = await runLabScenario({
     scenario,
     server: options.server,
     clientAgents: options.clientAgents,
     ...(options.serverAgent ? { serverAgent: options.serverAgent } : {}),
-    onInfo: (text) => say(`  ${text}`),
-    onStep: (step) => say(`  ${step.status === 'pass' ? 'ok  ' : 'FAIL'} ${step.where} ${step.source}${step.spreadMs === undefined ? '' : ` (spread ${step.spreadMs} ms)`}`),
+    onInfo: (text) => say(`  .. ${text}`),
+    onStep: (step) => say(formatStepLine(step)),
   });
-  const { result } = lab.run;
-  for (const line of lab.assignments) say(`  container: ${line}`);
-  if (result.failure) say(describeFailure(result.failure));
-  const passed = result.steps.filter((step) => step.status === 'pass').length;
-  say(`${result.passed ? 'PASS' : 'FAIL'} ${scenario.name}: ${passed}/${result.steps.length} steps passed in ${Math.round(result.durationMs)} ms`);
-  process.exitCode = result.passed ? 0 : 1;
+  for (const line of lab.assignments) say(`  .. container: ${line}`);
+  await writeEvidence(evidenceDir, lab.run.result, lab.run.sessions, {
+    ...(lab.server ? { serverLog: lab.server.log(), serverCommand: lab.server.command } : {}),
+  });
+  say(formatVerdict(lab.run.result, evidenceDir));
+  process.exitCode = lab.run.result.passed ? 0 : 1;
 } catch (error) {
   say(`FAIL ${scenario.name}: the lab could not run it: ${(error as Error).message}`);
   process.exitCode = 1;
