@@ -15,6 +15,14 @@ export interface ServerConfig {
   rateLimit: number;
   /** Write message text into the log (off by default: the log is about traffic, not content). */
   logText: boolean;
+  /** The secure extension's registry of identity keys (--registry); in memory only when absent. */
+  registry?: string | undefined;
+  /** Names this server in login proofs (--realm); the host name by default. */
+  realm?: string | undefined;
+  /** Serve TLS 1.3 with this certificate chain and key, PEM files (--tls --cert --key). */
+  tls?: { certFile: string; keyFile: string } | undefined;
+  /** Append the TLS key log (NSS format) to this file (--keylog). */
+  keylogFile?: string | undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Logger } from './logger.js';
 import { TokenBucket } from './rate-limiter.js';
 import { Router } from './router.js';
 import { Session } from './session.js';
-import { Transport, type ListeningAddress } from './transport.js';
+import { Transport, type ListeningAddress, type TransportTls } from './transport.js';
 import { CORE_VERBS, type VerbTable } from './verbs.js';
 
 export interface ChatServer {
@@ -20,9 +20,14 @@ function limiterFor(rateLimit: number): TokenBucket | undefined {
 }
 
 /** Assembles router, sessions and transport, and starts listening. */
-export async function startChatServer(config: ServerConfig, logger: Logger, verbs: VerbTable = CORE_VERBS): Promise<ChatServer> {
+export async function startChatServer(
+  config: ServerConfig,
+  logger: Logger,
+  verbs: VerbTable = CORE_VERBS,
+  tlsMaterial?: TransportTls,
+): Promise<ChatServer> {
   const router = new Router();
-  const transport = new Transport(config, logger, (link) => {
+  const transport = new Transport({ ...config, tlsMaterial }, logger, (link) => {
     const session = new Session({ link, router, logger, limiter: limiterFor(config.rateLimit), verbs });
     session.open(GREETING_TEXT);
     return session;

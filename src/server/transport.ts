@@ -1,4 +1,6 @@
 import net from 'node:net';
+import tls from 'node:tls';
+import { CHANNEL_BINDING } from '../crypto/challenge.js';
 import { LineDecoder, encodeServer, parseRequest, type ParseResult } from '../protocol/index.js';
 import { CLOSE_GRACE_MS, type ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -9,7 +11,18 @@ import type { SessionLink } from './session.js';
  * handler -> link.send -> socket, with write coalescing, backpressure, timeouts and clean close.
  */
 
-export type TransportOptions = Pick<ServerConfig, 'host' | 'port' | 'maxClients' | 'maxLine' | 'loginTimeoutMs' | 'maxQueue'>;
+export type TransportOptions = Pick<ServerConfig, 'host' | 'port' | 'maxClients' | 'maxLine' | 'loginTimeoutMs' | 'maxQueue'> & {
+  /** Serve TLS 1.3 (and nothing older) instead of plain TCP. */
+  tlsMaterial?: TransportTls | undefined;
+};
+
+/** Certificate chain and key (PEM) for --tls, and where the TLS key log goes (--keylog). */
+export interface TransportTls {
+  cert: Buffer;
+  key: Buffer;
+  /** Receives each NSS key log line (with its LF) so Wireshark can decrypt a capture. */
+  keylog?: ((line: Buffer) => void) | undefined;
+}
 
 /** What the transport drives for each connection; Session implements it. */
 export interface ConnectionHandler {
@@ -134,6 +147,14 @@ class Connection implements SessionLink {
     return true;
   }
 
+  /** RFC 9266 tls-exporter value of a TLS connection, base64; '' on plain TCP. */
+  channelBinding(): string {
+    const socket = this.#socket;
+    if (!(socket instanceof tls.TLSSocket)) return '';
+    // TLS 1.3 makes no difference between an empty and an absent exporter context.
+    return socket.exportKeyingMaterial(CHANNEL_BINDING.bytes, CHANNEL_BINDING.label, Buffer.alloc(0)).toString('base64');
+  }
+
   uncork(): void {
     if (!this.#corked) return;
     this.#corked = false;
@@ -192,7 +213,8 @@ export class Transport {
     this.#options = options;
     this.#logger = logger;
     this.#createHandler = createHandler;
-    this.#server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#server =
+      options.tlsMaterial === undefined ? net.createServer({ noDelay: true }, (socket) => this.#accept(socket)) : this.#tlsServer(options.tlsMaterial);
     // max-clients is enforced below with ERR 503; this only bounds how many refusals wait at once.
     this.#server.maxConnections = options.maxClients + REFUSAL_BACKLOG;
   }
@@ -219,6 +241,19 @@ export class Transport {
     for (const connection of this.#connections) connection.shutdown(text);
     this.#coalescer.flush();
     return closed;
+  }
+
+  #tlsServer({ cert, key, keylog }: TransportTls): tls.Server {
+    const server = tls.createServer({ cert, key, minVersion: 'TLSv1.3' }, (socket) => {
+      socket.setNoDelay(true);
+      this.#accept(socket);
+    });
+    if (keylog !== undefined) server.on('keylog', (line: Buffer) => keylog(line));
+    // A failed handshake never becomes a connection: log it, like any refusal.
+    server.on('tlsClientError', (error, socket) => {
+      this.#logger.log({ peer: peerOf(socket), event: 'tls-error', detail: (error as NodeJS.ErrnoException).code ?? error.message });
+    });
+    return server;
   }
 
   #accept(socket: net.Socket): void {

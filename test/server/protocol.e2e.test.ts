@@ -94,7 +94,7 @@ describe('CHAT-MSG/1 server, every reply row (e2e)', () => {
 
   it('HELP: OK HELP with every verb', async () => {
     const client = await connect();
-    expect(await client.request('help', /^OK HELP/)).toBe('OK HELP LOGIN MSG LOGOFF LIST PING HELP');
+    expect(await client.request('help', /^OK HELP/)).toBe('OK HELP LOGIN MSG LOGOFF LIST PING HELP REGISTER AUTH PROVE PREKEY KEYS EMSG');
   });
 
   it('accepts CRLF and ignores empty lines', async () => {

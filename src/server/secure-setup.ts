@@ -1,0 +1,66 @@
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { ServerConfig } from './config.js';
+import { Registry } from './registry.js';
+import { secureVerbs } from './secure-verbs.js';
+import type { TransportTls } from './transport.js';
+import type { VerbTable } from './verbs.js';
+
+/** What the secure options of the command line turn into before the server starts. */
+export interface SecureSetup {
+  verbs: VerbTable;
+  tlsMaterial?: TransportTls | undefined;
+  /** One line each for the log: where the registry is, whether TLS is on. */
+  notes: string[];
+}
+
+/** A file the server could not use; the CLI prints the message and exits 1. */
+export class SetupError extends Error {
+  override name = 'SetupError';
+}
+
+async function readPem(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new SetupError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * Opens the registry (--registry, else in memory), reads the TLS certificate and key (--tls)
+ * and opens the key log (--keylog, appended, mode 0600: it holds secrets of every session).
+ */
+export async function prepareSecureServer(config: ServerConfig): Promise<SecureSetup> {
+  const notes: string[] = [];
+  let registry: Registry;
+  if (config.registry === undefined) {
+    registry = Registry.inMemory();
+    notes.push('registry in memory only (no --registry): registrations end with the server');
+  } else {
+    try {
+      registry = await Registry.open(config.registry);
+    } catch (error) {
+      throw new SetupError(`cannot open registry: ${(error as Error).message}`);
+    }
+    notes.push(`registry ${config.registry} (${registry.size} ids)`);
+  }
+  const realm = config.realm ?? hostname();
+  notes.push(`realm ${realm}`);
+  const verbs = secureVerbs({ registry, realm });
+  if (config.tls === undefined) return { verbs, notes };
+
+  const tlsMaterial: TransportTls = { cert: await readPem(config.tls.certFile, 'certificate'), key: await readPem(config.tls.keyFile, 'key') };
+  notes.push('TLS 1.3 only');
+  if (config.keylogFile !== undefined) {
+    const keylog = createWriteStream(config.keylogFile, { flags: 'a', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => {
+      keylog.once('open', () => resolve());
+      keylog.once('error', (error) => reject(new SetupError(`cannot open key log ${config.keylogFile}: ${(error as NodeJS.ErrnoException).code}`)));
+    });
+    tlsMaterial.keylog = (line) => keylog.write(line);
+    notes.push(`TLS key log ${config.keylogFile} (secret: for decrypting lab captures only)`);
+  }
+  return { verbs, tlsMaterial, notes };
+}
