@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../protocol/index.js';
 import { SERVER_DEFAULTS, type ServerConfig } from '../server/config.js';
 import { Logger } from '../server/logger.js';
+import { prepareSecureServer, SetupError, type SecureSetup } from '../server/secure-setup.js';
 import { startChatServer, type ChatServer } from '../server/server.js';
 import {
   OptionError,
@@ -31,6 +32,14 @@ Options:
   --max-queue BYTES   unsent output per client before it is dropped (default ${SERVER_DEFAULTS.maxQueue})
   --rate-limit N      requests per second per client, burst 4 s worth; 0 = off (default ${SERVER_DEFAULTS.rateLimit})
   --log-text          also log message text (off: the log shows who talked to whom, not what)
+
+Secure extension (docs/PROTOCOL.md section 9; REGISTER/AUTH/KEYS/EMSG are always on):
+  --registry FILE     keep registered identity keys in FILE, written atomically (default: memory only)
+  --realm NAME        server name bound into login proofs (default: the host name)
+  --tls               serve TLS 1.3 only; needs --cert and --key (scripts/make-lab-ca.sh makes them)
+  --cert FILE         server certificate chain, PEM
+  --key FILE          server private key, PEM
+  --keylog FILE       append the TLS key log (NSS format) for Wireshark; secret, lab use only
   -h, --help          show this help
 
 Logs go to stderr, one line per event. SIGINT/SIGTERM: BYE to every client, close, exit 0.
@@ -49,6 +58,12 @@ function parseCommandLine(args: string[]): ServerConfig | 'help' {
       'max-queue': { type: 'string' },
       'rate-limit': { type: 'string' },
       'log-text': { type: 'boolean' },
+      registry: { type: 'string' },
+      realm: { type: 'string' },
+      tls: { type: 'boolean' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      keylog: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +82,26 @@ function parseCommandLine(args: string[]): ServerConfig | 'help' {
     maxQueue: orDefault(values['max-queue'], d.maxQueue, (v) => parsePositiveInteger(v, 'max-queue')),
     rateLimit: orDefault(values['rate-limit'], d.rateLimit, (v) => parseNonNegativeNumber(v, 'rate-limit')),
     logText: values['log-text'] ?? d.logText,
+    ...secureOptions(values),
+  };
+}
+
+/** --registry, --realm and the TLS options, checked together (they only make sense in pairs). */
+function secureOptions(values: { registry?: string; realm?: string; tls?: boolean; cert?: string; key?: string; keylog?: string }): Partial<ServerConfig> {
+  for (const name of ['registry', 'realm', 'cert', 'key', 'keylog'] as const) {
+    if (values[name] === '') throw new OptionError(`bad --${name} "": expected ${name === 'realm' ? 'a name' : 'a file'}`);
+  }
+  if (values.realm !== undefined && !/^[\x21-\x7e]{1,64}$/.test(values.realm)) {
+    throw new OptionError(`bad --realm ${JSON.stringify(values.realm)}: 1-64 printable ASCII characters without spaces`);
+  }
+  const tlsFiles = values.cert !== undefined || values.key !== undefined || values.keylog !== undefined;
+  if (!values.tls && tlsFiles) throw new OptionError('--cert, --key and --keylog need --tls');
+  if (values.tls && (values.cert === undefined || values.key === undefined)) throw new OptionError('--tls needs --cert <file> and --key <file>');
+  return {
+    registry: values.registry,
+    realm: values.realm,
+    tls: values.tls ? { certFile: values.cert!, keyFile: values.key! } : undefined,
+    keylogFile: values.keylog,
   };
 }
 
@@ -77,9 +112,18 @@ async function main(): Promise<void> {
     return;
   }
   const logger = new Logger({ logText: config.logText, write: (line) => process.stderr.write(line) });
+  let secure: SecureSetup;
+  try {
+    secure = await prepareSecureServer(config);
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    process.stderr.write(`${command.name}: ${error.message}\n`);
+    process.exit(1);
+  }
+  for (const note of secure.notes) logger.log({ peer: '-', event: 'secure', detail: note });
   let server: ChatServer;
   try {
-    server = await startChatServer(config, logger);
+    server = await startChatServer(config, logger, secure.verbs, secure.tlsMaterial);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     process.stderr.write(`${command.name}: cannot listen on ${config.host}:${config.port}: ${code ?? message}\n`);
