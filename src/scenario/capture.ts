@@ -21,13 +21,17 @@ const PERMISSION = /permission|not permitted|You don't have/i;
 const START_TIMEOUT_MS = 10_000;
 
 /**
- * Records the traffic of one TCP port into a pcap with tcpdump. Resolves only once tcpdump
- * reports that it is capturing, so no packet of the run is missed; `-U` writes each packet
- * as it comes, so the file is complete when tcpdump stops.
+ * Records the traffic of one TCP server (host and port) into a pcap with tcpdump. Resolves only
+ * once tcpdump reports that it is capturing, so no packet of the run is missed.
  */
 export async function startCapture(file: string, host: string, port: number): Promise<PacketCapture> {
   const iface = captureInterface(host);
-  const child = execa('tcpdump', ['-i', iface, '-U', '-n', '-w', file, `tcp port ${port}`], {
+  // Both ends named: a bare `port N` would also catch other connections that happen to use N
+  // as their ephemeral source port.
+  const filter = `tcp and ((src host ${host} and src port ${port}) or (dst host ${host} and dst port ${port}))`;
+  // --immediate-mode: packets reach tcpdump at once, not in blocks the kernel hands over up to a
+  // second later (a stop in between would lose them); -U: each packet is written as it comes.
+  const child = execa('tcpdump', ['-i', iface, '--immediate-mode', '-U', '-n', '-w', file, filter], {
     buffer: false,
     reject: false,
     stdin: 'ignore',
