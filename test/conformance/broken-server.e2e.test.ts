@@ -3,7 +3,7 @@ import { runConformance, type RunReport } from '../../src/conformance/index.js';
 import { startBrokenServer, type BrokenServer } from '../fixtures/broken-server.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 
-/** The checks the two planted bugs must trip, and only these. */
+/** The checks the three planted bugs must trip, and only these. */
 const EXPECTED_FAILURES = [
   // Bug 1: the broadcast comes back to its sender.
   'broadcast/alone',
@@ -14,6 +14,8 @@ const EXPECTED_FAILURES = [
   'errors/409-already-logged-in',
   'errors/409-duplicate-id',
   'errors/409-duplicate-id-other-case',
+  // Bug 3: no max-queue, a client that never reads is never dropped.
+  'robustness/slow-reader',
 ];
 
 describe('conformance run against a deliberately broken server', () => {
@@ -24,7 +26,7 @@ describe('conformance run against a deliberately broken server', () => {
   beforeAll(async () => {
     server = await startServer(['--rate-limit', '0']);
     broken = await startBrokenServer(server);
-    report = await runConformance({ target: broken, selection: { skip: ['robustness'] } });
+    report = await runConformance({ target: broken });
   }, 120_000);
 
   afterAll(async () => {
@@ -58,5 +60,9 @@ describe('conformance run against a deliberately broken server', () => {
     expect(duplicate.sent.at(-1)).toMatch(/^bob > "LOGIN alice\.\w+\\n"$/);
     expect(duplicate.expected).toBe('bob < "ERR 409 <reason>"');
     expect(duplicate.got).toMatch(/^bob < "OK LOGIN alice\.\w+"$/);
+
+    const slow = byName.get('robustness/slow-reader')!.failure!;
+    expect(slow.expected).toMatch(/^LEFT slow\.\w+ once its unsent output passed max-queue \(1048576 bytes\)$/);
+    expect(slow.got).toMatch(/^still online after \d+ bytes sent to it/);
   });
 });

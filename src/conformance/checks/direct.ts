@@ -1,3 +1,4 @@
+import { line, oneOf } from '../matchers.js';
 import { expect, quiet, scripted, send, sendBytes, type Script } from '../script.js';
 
 const scripts: Script[] = [
@@ -57,6 +58,28 @@ const scripts: Script[] = [
       expect('alice', 'MSG {bob} {alice} pong!'),
       quiet(),
     ],
+  },
+  {
+    group: 'direct',
+    name: 'sender-id-as-given',
+    title: 'the receiver sees the sender id exactly as it was given at LOGIN (mixed case kept)',
+    login: ['alice', 'BoB'],
+    steps: [send('BoB', 'MSG {alice} hey'), expect('BoB', 'OK MSG {alice}'), expect('alice', 'MSG {BoB} {alice} hey')],
+  },
+  {
+    group: 'direct',
+    name: 'target-any-case',
+    title: 'ids are case-insensitive: MSG to the id in other case reaches that client',
+    login: ['Alice', 'bob'],
+    steps: (ctx) => {
+      const [given, typed, from] = [ctx.id('Alice'), ctx.id('ALICE'), ctx.id('bob')];
+      // The spec does not say which spelling the replies use: the one typed or the one given at LOGIN.
+      return [
+        send('bob', `MSG ${typed} case`),
+        expect('bob', oneOf(line(`OK MSG ${given}`), line(`OK MSG ${typed}`))),
+        expect('Alice', oneOf(line(`MSG ${from} ${given} case`), line(`MSG ${from} ${typed} case`))),
+      ];
+    },
   },
 ];
 

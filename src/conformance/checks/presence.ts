@@ -1,3 +1,4 @@
+import { line, oneOf } from '../matchers.js';
 import { close, closed, connectStep, expect, loginStep, logoff, quiet, scripted, send, type Script, type Step } from '../script.js';
 
 /** A new connection takes over the id of `client`, which has left; `watcher` sees it join. */
@@ -20,6 +21,18 @@ const scripts: Script[] = [
     title: 'logoff in lower case works like LOGOFF',
     login: ['alice', 'bob'],
     steps: [send('bob', 'logoff {bob}'), expect('bob', 'OK LOGOFF {bob}'), closed('bob'), expect('alice', 'LEFT {bob}')],
+  },
+  {
+    group: 'presence',
+    name: 'logoff-id-any-case',
+    title: 'LOGOFF of the own id in other case is the own id; the others see LEFT with the id as given',
+    login: ['alice', 'Bob'],
+    steps: (ctx) => [
+      send('Bob', `LOGOFF ${ctx.id('BOB')}`),
+      expect('Bob', oneOf(line(`OK LOGOFF ${ctx.id('Bob')}`), line(`OK LOGOFF ${ctx.id('BOB')}`))),
+      closed('Bob'),
+      expect('alice', 'LEFT {Bob}'),
+    ],
   },
   {
     group: 'presence',
