@@ -1,27 +1,38 @@
 import { execa } from 'execa';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture, serviceCount, type Analysis } from '../../src/analyze/analysis.js';
 import { checkScenario } from '../../src/analyze/expect-scenario.js';
-import { serverFilter, serverFromEvidence, type ServerEndpoint } from '../../src/analyze/server-endpoint.js';
+import { serverFilter, type ServerEndpoint } from '../../src/analyze/server-endpoint.js';
 import { loadScenario } from '../../src/scenario/catalog.js';
+import { startServer } from '../helpers/server-process.js';
+import { captureLoopback } from '../wireshark/helpers/tcpdump.js';
 import { parseFieldRows, tsharkFields } from '../wireshark/helpers/tshark-fields.js';
 
 const SCENARIO_BIN = fileURLToPath(new URL('../../dist/cli/scenario.js', import.meta.url));
 const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.meta.url));
 
-/** Runs a scenario through the runner's CLI with --capture; returns its evidence folder. */
-async function runWithCapture(name: string, parent: string): Promise<string> {
-  const run = await execa('node', [SCENARIO_BIN, name, '--capture', '--out', parent], { reject: false });
-  expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
-  const [folder] = (await readdir(parent)).filter((f) => f.startsWith(`${name}-`));
-  return join(parent, folder!);
+/**
+ * Runs a scenario through the runner's CLI against a real server of ours, while our tcpdump (in
+ * immediate mode, so no packet is held back at stop) records the loopback traffic into `pcap`.
+ */
+async function runCaptured(name: string, dir: string, pcap: string): Promise<ServerEndpoint> {
+  const server = await startServer();
+  const capture = await captureLoopback(pcap, `tcp port ${server.port}`);
+  try {
+    const run = await execa('node', [SCENARIO_BIN, name, '--server', `127.0.0.1:${server.port}`, '--out', dir], { reject: false });
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
+  } finally {
+    await capture.stop();
+    await server.stop();
+  }
+  return { host: '127.0.0.1', port: server.port };
 }
 
-describe('broadcast5 captured by the scenario runner, dissected and analysed', () => {
+describe('broadcast5 run by the scenario runner, captured on loopback, dissected and analysed', () => {
   let dir: string;
   let pcap: string;
   let server: ServerEndpoint;
@@ -29,15 +40,15 @@ describe('broadcast5 captured by the scenario runner, dissected and analysed', (
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'chatmsg-b5-'));
-    pcap = join(await runWithCapture('broadcast5', dir), 'traffic.pcap');
-    server = (await serverFromEvidence(pcap))!;
+    pcap = join(dir, 'broadcast5.pcap');
+    server = await runCaptured('broadcast5', dir, pcap);
     analysis = await analyzeCapture(pcap, { port: server.port, filter: serverFilter(server) });
   }, 90_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('the dissector fields show 5 LOGIN, 5 MSG ALL requests and 20 MSG ALL deliveries', async () => {
+  it('the dissector fields show 5 LOGIN, 5 MSG ALL requests, 20 MSG ALL deliveries and 5 LOGOFF', async () => {
     const rows = parseFieldRows(await tsharkFields(pcap, ['chatmsg.direction', 'chatmsg.verb', 'chatmsg.target'], {
       port: server.port,
       filter: `chatmsg && ${serverFilter(server)}`,
@@ -52,6 +63,7 @@ describe('broadcast5 captured by the scenario runner, dissected and analysed', (
     expect(count('request MSG')).toBe(5);
     expect(count('response MSG')).toBe(20);
     expect(count('response HELLO')).toBe(5);
+    expect(count('request LOGOFF')).toBe(5);
     const broadcasts = parseFieldRows(await tsharkFields(pcap, ['chatmsg.line'], {
       port: server.port,
       filter: `chatmsg.direction == "request" && chatmsg.target == "ALL" && ${serverFilter(server)}`,
@@ -59,22 +71,23 @@ describe('broadcast5 captured by the scenario runner, dissected and analysed', (
     expect(broadcasts.flatMap((r) => r['chatmsg.line']!.split(','))).toHaveLength(5);
   });
 
-  it('the report counts the same: 5 LOGIN, 5 MSG ALL, 20 deliveries, 5 OK MSG ALL 4, 5 connections', async () => {
+  it('the report counts the same: 5 LOGIN, 5 MSG ALL, 20 deliveries, 5 OK MSG ALL 4, 5 LOGOFF, 5 connections', async () => {
     expect(serviceCount(analysis, 'LOGIN')).toBe(5);
     expect(serviceCount(analysis, 'OK LOGIN')).toBe(5);
     expect(serviceCount(analysis, 'JOINED')).toBe(4 + 3 + 2 + 1);
     expect(serviceCount(analysis, 'MSG ALL')).toBe(5);
     expect(serviceCount(analysis, 'MSG ALL delivery')).toBe(20);
     expect(analysis.pdus.filter((p) => p.line === 'OK MSG ALL 4')).toHaveLength(5);
-    // The scenario has no LOGOFF: its clients are ended by the runner.
-    expect(serviceCount(analysis, 'LOGOFF')).toBe(0);
+    expect(serviceCount(analysis, 'LOGOFF')).toBe(5);
+    expect(serviceCount(analysis, 'OK LOGOFF')).toBe(5);
     expect(analysis.connections.map((c) => c.clientId).sort()).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
     for (const c of analysis.connections) expect(c.handshake).toHaveLength(3);
   });
 
-  it('--expect broadcast5 passes on the run\'s own capture (CLI, server found from result.json)', async () => {
+  it('--expect broadcast5 passes on the capture of the run (CLI)', async () => {
     const out = join(dir, 'report.md');
-    const result = await execa('node', [ANALYZE_BIN, pcap, '--out', out, '--expect', 'broadcast5'], { reject: false });
+    const args = [pcap, '--server', `${server.host}:${server.port}`, '--out', out, '--expect', 'broadcast5'];
+    const result = await execa('node', [ANALYZE_BIN, ...args], { reject: false });
     expect(result.stderr).toContain('scenario broadcast5: PASS');
     expect(result.exitCode).toBe(0);
     const report = await readFile(out, 'utf8');
@@ -82,6 +95,7 @@ describe('broadcast5 captured by the scenario runner, dissected and analysed', (
     expect(report).toContain('| MSG ALL | request | 5 |');
     expect(report).toMatch(/\| MSG ALL delivery \| response \| 20 \|/);
     expect(report).toContain('| TCP connections | 5 |');
+    expect(report).toContain('| LOGOFF | request | 5 |');
   });
 
   it('--expect with another scenario fails on this capture', async () => {
