@@ -114,6 +114,7 @@ export class ChatConnection {
       return;
     }
     this.#endedByUs = true;
+    clearTimeout(this.#quietTimer);
     this.#socket.end();
     // A server that never closes its side must not keep us forever.
     setTimeout(() => this.#socket.destroy(), 5000).unref();
@@ -149,7 +150,7 @@ export class ChatConnection {
     this.#replyTimer = undefined;
     clearTimeout(this.#quietTimer);
     const seconds = this.#options.keepaliveSeconds;
-    if (seconds <= 0 || this.#closeReason) return;
+    if (seconds <= 0 || this.#closeReason || this.#endedByUs) return;
     this.#quietTimer = setTimeout(() => {
       this.#events.notice(`keepalive: nothing received for ${seconds}s, sending PING`);
       this.send(`PING ${KEEPALIVE_TOKEN}`);
