@@ -6,7 +6,7 @@ export const FRAME_FIELDS = [
   'eth.src', 'eth.dst', 'eth.type',
   'ip.src', 'ip.dst', 'ip.ttl', 'ip.len', 'ip.hdr_len', 'ip.id', 'ip.proto',
   'tcp.stream', 'tcp.srcport', 'tcp.dstport', 'tcp.seq', 'tcp.ack', 'tcp.seq_raw', 'tcp.ack_raw',
-  'tcp.flags', 'tcp.window_size_value', 'tcp.hdr_len', 'tcp.len', 'tcp.segment',
+  'tcp.flags', 'tcp.window_size_value', 'tcp.window_size', 'tcp.hdr_len', 'tcp.len', 'tcp.segment',
   'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission',
   'chatmsg.direction', 'chatmsg.line', 'chatmsg.line_len', 'chatmsg.retransmission',
 ] as const;
@@ -24,7 +24,8 @@ export interface Frame {
     stream: number; srcPort: number; dstPort: number;
     /** Relative sequence/ack numbers (as Wireshark shows them) and the raw ones on the wire. */
     seq: number; ack: number; seqRaw: number; ackRaw: number;
-    flags: number; window: number; headerLength: number; payloadLength: number;
+    /** The window field as sent, and the window in bytes once scaled (when the SYNs were seen). */
+    flags: number; window: number; scaledWindow: number; headerLength: number; payloadLength: number;
     retransmission: boolean;
   };
   pdus: Pdu[];
@@ -99,7 +100,7 @@ function toFrame(layers: Layers): Frame | undefined {
       seq: num(layers, 'tcp.seq'), ack: num(layers, 'tcp.ack'),
       seqRaw: num(layers, 'tcp.seq_raw'), ackRaw: num(layers, 'tcp.ack_raw'),
       flags: Number.parseInt(first(layers, 'tcp.flags') ?? '0', 16),
-      window: num(layers, 'tcp.window_size_value'), headerLength: num(layers, 'tcp.hdr_len'),
+      window: num(layers, 'tcp.window_size_value'), scaledWindow: num(layers, 'tcp.window_size'), headerLength: num(layers, 'tcp.hdr_len'),
       payloadLength: num(layers, 'tcp.len'),
       retransmission: flagged('tcp.analysis.retransmission') || flagged('tcp.analysis.fast_retransmission')
         || flagged('tcp.analysis.spurious_retransmission') || flagged('chatmsg.retransmission'),

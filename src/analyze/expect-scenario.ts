@@ -63,11 +63,18 @@ function lanesByStream(pdus: Pdu[]): Map<number, Lanes> {
   return lanes;
 }
 
-/** True when the client's sent lines occur, in order, among the stream's requests. */
-function sendsFit(sends: SendStep[], lane: Lanes): boolean {
+/** How many of the client's sent lines occur, in order, among the stream's requests. */
+function sendsMatched(sends: SendStep[], lane: Lanes): number {
   let i = 0;
   for (const pdu of lane.requests) if (i < sends.length && sameLine(sends[i]!.line, pdu.line)) i++;
-  return i === sends.length;
+  return i;
+}
+
+/** For a client no connection fits: its first sent line that even the best connection lacks. */
+function firstMissingSend(sends: SendStep[], lanes: Map<number, Lanes>): string {
+  const best = Math.max(0, ...[...lanes.values()].map((lane) => sendsMatched(sends, lane)));
+  const step = sends[best]!;
+  return `${where(step)}: ${describeStep(step)} is on no TCP connection that carries ${step.client}'s lines before it`;
 }
 
 function check(scenario: Scenario, events: Event[], lanes: Map<number, Lanes>, streams: Record<string, number>): ScenarioCheck {
@@ -137,7 +144,7 @@ export function checkScenario(scenario: Scenario, pdus: Pdu[]): ScenarioCheck {
   const allSends = events.flatMap((e) => (e.kind === 'send' ? [e.step] : e.kind === 'group' ? e.sends : []));
   const candidates = scenario.clients.map((client) => {
     const sends = allSends.filter((s) => s.client === client);
-    return [...lanes.entries()].filter(([, lane]) => sendsFit(sends, lane)).map(([stream]) => stream);
+    return [...lanes.entries()].filter(([, lane]) => sendsMatched(sends, lane) === sends.length).map(([stream]) => stream);
   });
   let best: ScenarioCheck | undefined;
   let tries = 0;
@@ -162,12 +169,13 @@ export function checkScenario(scenario: Scenario, pdus: Pdu[]): ScenarioCheck {
   const found = assign(0, {}, new Set());
   if (found) return found;
   if (best) return best;
-  const missing = scenario.clients.filter((_, i) => candidates[i]!.length === 0);
+  const unplaced = scenario.clients.filter((_, i) => candidates[i]!.length === 0);
+  const problems = unplaced.map((client) => firstMissingSend(allSends.filter((s) => s.client === client), lanes));
   return {
     scenario: scenario.name,
     ok: false,
     streams: {},
     matches: [],
-    problems: [`no TCP connection in the capture carries the lines sent by ${missing.join(', ') || 'the clients'} (or too few connections for ${scenario.clients.length} clients)`],
+    problems: problems.length > 0 ? problems : [`the capture has fewer CHAT-MSG connections (${lanes.size}) than the scenario has clients (${scenario.clients.length})`],
   };
 }

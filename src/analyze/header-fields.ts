@@ -15,6 +15,11 @@ export function flagNames(flags: number): string {
   return names.length > 0 ? names.join(', ') : 'none';
 }
 
+/** The window field as sent, and in bytes when a window scale from the SYNs applies. */
+function windowText(window: number, scaled: number): string {
+  return Number.isFinite(scaled) && scaled !== window ? `${window} (scaled: ${scaled} bytes)` : String(window);
+}
+
 /**
  * The header fields of each layer of a frame with their byte ranges, laid out as RFC 791 and
  * RFC 9293 fix them; the link header is Ethernet (14 bytes) when present, else whatever the
@@ -46,7 +51,7 @@ export function headerFields(frame: Frame): HeaderField[] {
     { layer: 'TCP', field: 'sequence number', value: `${tcp.seqRaw} (relative ${tcp.seq})`, bytes: [t + 4, t + 7] },
     { layer: 'TCP', field: 'acknowledgment number', value: `${tcp.ackRaw} (relative ${tcp.ack})`, bytes: [t + 8, t + 11] },
     { layer: 'TCP', field: 'header length, flags', value: `${tcp.headerLength} bytes, ${flagNames(tcp.flags)}`, bytes: [t + 12, t + 13] },
-    { layer: 'TCP', field: 'window', value: String(tcp.window), bytes: [t + 14, t + 15] },
+    { layer: 'TCP', field: 'window', value: windowText(tcp.window, tcp.scaledWindow), bytes: [t + 14, t + 15] },
   );
   if (tcp.headerLength > 20) {
     rows.push({ layer: 'TCP', field: 'options', value: `${tcp.headerLength - 20} bytes`, bytes: [t + 20, payload - 1] });

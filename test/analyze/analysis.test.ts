@@ -102,4 +102,18 @@ bob> LOGIN bob
     expect(check.ok).toBe(false);
     expect(check.problems.join('\n')).toMatch(/bob> LOGIN bob in frame \d+ comes before frame \d+, which the scenario waited for first/);
   });
+
+  it('--expect names the first sent line that no connection carries', () => {
+    const text = SEGMENTED_SCENARIO.replace('alice> LOGOFF alice', 'alice> MSG ALL never sent\nalice> LOGOFF alice');
+    const check = checkScenario(parseScenario(text, 'unsent.scenario'), a.pdus);
+    expect(check.ok).toBe(false);
+    expect(check.problems).toEqual([expect.stringMatching(/^unsent\.scenario:\d+: alice> MSG ALL never sent is on no TCP connection that carries alice's lines before it$/)]);
+  });
+
+  it('--expect says so when the capture has fewer connections than the scenario has clients', () => {
+    const text = SEGMENTED_SCENARIO.replace('clients: alice bob', 'clients: alice bob carol');
+    const check = checkScenario(parseScenario(text, 'three.scenario'), a.pdus);
+    expect(check.ok).toBe(false);
+    expect(check.problems).toEqual(['the capture has fewer CHAT-MSG connections (2) than the scenario has clients (3)']);
+  });
 });
