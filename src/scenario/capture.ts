@@ -38,11 +38,12 @@ export async function startCapture(file: string, host: string, port: number): Pr
     stdout: 'ignore',
   });
   let stderr = '';
+  const said = () => stderr.trim().replace(/\s*\n\s*/g, ' ');
   child.stderr!.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new CaptureError(`tcpdump did not start capturing within ${START_TIMEOUT_MS}ms: ${stderr.trim()}`));
+      reject(new CaptureError(`tcpdump did not start capturing within ${START_TIMEOUT_MS}ms: ${said()}`));
     }, START_TIMEOUT_MS);
     child.stderr!.on('data', (chunk: string) => {
       stderr += chunk;
@@ -57,9 +58,9 @@ export async function startCapture(file: string, host: string, port: number): Pr
       if (result.failed && /ENOENT/.test(String((result as { message?: string }).message))) {
         reject(new CaptureError('--capture needs tcpdump, which is not installed (Debian/Ubuntu: sudo apt-get install tcpdump)'));
       } else if (PERMISSION.test(stderr)) {
-        reject(new CaptureError(`tcpdump may not capture on ${iface}: run as root, or allow it once with: sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v tcpdump)" (${stderr.trim()})`));
+        reject(new CaptureError(`tcpdump may not capture on ${iface}: run as root, or allow it once with: sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v tcpdump)" (${said()})`));
       } else {
-        reject(new CaptureError(`tcpdump stopped before capturing (exit ${result.exitCode}): ${stderr.trim()}`));
+        reject(new CaptureError(`tcpdump stopped before capturing (exit ${result.exitCode}): ${said()}`));
       }
     });
   });

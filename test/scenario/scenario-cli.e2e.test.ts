@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +155,18 @@ describe('scenario command options', () => {
     expect(packets[0]).toMatch(/Flags \[S\]/);
     for (const line of ['LOGIN alice', 'OK MSG ALL 1', 'OK LOGOFF alice']) expect(dump.stdout).toContain(line);
     expect(await readFile(join(dir, 'summary.md'), 'utf8')).toMatch(/capture: `traffic\.pcap` \(\d+ packets captured\)/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('--capture without the permission to capture fails loudly, saying how to fix it', async () => {
+    const shared = await mkdtemp(join(tmpdir(), 'chatmsg-nobody-'));
+    try {
+      await chmod(shared, 0o777);
+      const run = await execa('runuser', ['-u', 'nobody', '--', process.execPath, SCENARIO_BIN, 'basic', '--capture', '--out', shared], { cwd: ROOT, reject: false, stdin: 'ignore' });
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(/^chatmsg-scenario: --capture: tcpdump may not capture on lo: run as root, or allow it once with: sudo setcap [^\n]+$/);
+    } finally {
+      await rm(shared, { recursive: true, force: true });
+    }
   });
 
   it('--capture without tcpdump fails loudly instead of skipping the capture', async () => {
