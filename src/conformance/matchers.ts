@@ -28,27 +28,20 @@ export function hello(): Matcher {
   };
 }
 
-/** `OK LIST <n> <id> ...` with exactly these ids in any order, n their count. */
+/** `OK LIST <n> <id> ...`: exactly these ids, in login order (section 5.6), n their count. */
 export function list(ids: string[]): Matcher {
-  const want = [...ids].sort();
-  return {
-    describe: `"OK LIST ${ids.length} ${ids.join(' ')}" (ids in any order)`,
-    test: (got) => {
-      if (got.invalid !== undefined || got.pdu.kind !== 'OK' || got.pdu.verb !== 'LIST') return false;
-      const [count, ...listed] = got.pdu.args;
-      return count === String(ids.length) && JSON.stringify(listed.sort()) === JSON.stringify(want);
-    },
-  };
+  return line(['OK LIST', ids.length, ...ids].join(' '));
 }
 
-/** `OK HELP <verb> ...` naming every verb of the spec once (extensions may add more). */
+/** `OK HELP <verb> ...`: the base verbs first in the spec's order, then any extension verbs, each once (section 5.8). */
 export function help(): Matcher {
   return {
-    describe: `"OK HELP ${REQUEST_VERBS.join(' ')}" (any order, extensions may add verbs)`,
+    describe: `"OK HELP ${REQUEST_VERBS.join(' ')}" (extension verbs may follow)`,
     test: (got) => {
       if (got.invalid !== undefined || got.pdu.kind !== 'OK' || got.pdu.verb !== 'HELP') return false;
       const verbs = got.pdu.args;
-      return new Set(verbs).size === verbs.length && REQUEST_VERBS.every((verb) => verbs.includes(verb));
+      const baseFirst = REQUEST_VERBS.every((verb, i) => verbs[i] === verb);
+      return baseFirst && new Set(verbs).size === verbs.length && verbs.every((verb) => /^[A-Z]+$/.test(verb));
     },
   };
 }

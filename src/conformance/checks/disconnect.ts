@@ -25,12 +25,12 @@ const scripts: Script[] = [
   {
     group: 'disconnect',
     name: 'half-close',
-    title: 'a half-closed connection (FIN, still reading) is closed by the server; the others get LEFT',
+    title: 'a half-closed connection (FIN, still reading) gets its answers, then the server closes; LEFT to the others',
     login: ['alice', 'bob'],
     steps: [
       send('bob', 'PING before-fin'),
-      expect('bob', 'PONG before-fin'),
       close('bob', 'end'),
+      expect('bob', 'PONG before-fin'),
       closed('bob'),
       expect('alice', 'LEFT {bob}'),
     ],

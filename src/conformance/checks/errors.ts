@@ -44,6 +44,21 @@ const scripts: Script[] = [
   ...notLoggedInChecks,
   {
     group: 'errors',
+    name: '400-before-401',
+    title: 'a malformed request before LOGIN is ERR 400, not 401 (syntax is checked first)',
+    login: ['bob'],
+    connect: ['alice'],
+    steps: [send('alice', 'MSG {bob}'), expect('alice', err(400)), ...stillUsable('alice')],
+  },
+  {
+    group: 'errors',
+    name: '400-before-409',
+    title: 'LOGIN with an invalid id on a logged-in connection is ERR 400, not 409',
+    login: ['alice'],
+    steps: [send('alice', 'LOGIN bad!id'), expect('alice', err(400)), ...stillUsable('alice')],
+  },
+  {
+    group: 'errors',
     name: '403-logoff-other-id',
     title: 'LOGOFF of another online id gets ERR 403; both stay connected and logged in',
     login: ['alice', 'bob'],

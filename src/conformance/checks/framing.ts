@@ -72,6 +72,13 @@ const scripts: Script[] = [
   },
   {
     group: 'framing',
+    name: 'empty-lines-ignored',
+    title: 'empty lines (LF, CR LF) get no reply and no error',
+    connect: ['alice'],
+    steps: [sendBytes('alice', '\n\r\n\nPING after-empty\n'), expect('alice', 'PONG after-empty'), quiet()],
+  },
+  {
+    group: 'framing',
     name: 'max-line-accepted',
     title: 'a line of exactly max-line bytes (LF included) is accepted',
     connect: ['alice'],

@@ -17,7 +17,7 @@ const scripts: Script[] = [
   {
     group: 'list',
     name: 'everyone-as-given',
-    title: 'LIST names every logged-in client once, ids as given at LOGIN, n their count',
+    title: 'LIST names every logged-in client once, ids as given at LOGIN, in login order, n their count',
     login: ['alice', 'Bob', 'CAROL'],
     steps: (ctx) => [send('alice', 'LIST'), expect('alice', listOf(ctx, 'alice', 'Bob', 'CAROL'))],
   },

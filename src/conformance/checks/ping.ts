@@ -17,6 +17,20 @@ const scripts: Script[] = [
   },
   {
     group: 'ping',
+    name: 'token-with-spaces',
+    title: 'the PING token is the rest of the line and comes back unchanged, spaces included',
+    connect: ['alice'],
+    steps: [send('alice', 'ping 1732530000 #7'), expect('alice', 'PONG 1732530000 #7')],
+  },
+  {
+    group: 'ping',
+    name: 'empty-token',
+    title: '"PING " with an empty token is a PING: PONG',
+    connect: ['alice'],
+    steps: [send('alice', 'PING '), expect('alice', 'PONG'), quiet()],
+  },
+  {
+    group: 'ping',
     name: 'before-login',
     title: 'PING works before LOGIN',
     connect: ['alice'],

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { err, formatResult, formatSummary, help, line, list, summarize, type CheckResult, type Received } from '../../src/conformance/index.js';
+import { parseServerLine } from '../../src/protocol/index.js';
+
+const base = { name: 'broadcast/no-echo', group: 'broadcast', title: 'no echo', ms: 302 } as const;
+
+function received(text: string): Received {
+  return { text, shown: text, pdu: parseServerLine(text) };
+}
+
+describe('report', () => {
+  it('a PASS is one row', () => {
+    expect(formatResult({ ...base, status: 'PASS' })).toBe(`PASS  ${'broadcast/no-echo'.padEnd(44)}    302 ms  no echo`);
+  });
+
+  it('a FAIL adds what was sent, what was expected and what came back', () => {
+    const result: CheckResult = {
+      ...base,
+      status: 'FAIL',
+      failure: { sent: ['alice > "LOGIN alice\\n"', 'alice > "MSG ALL hi\\n"'], expected: 'nothing more at alice within 300 ms', got: 'alice < "MSG alice ALL hi"' },
+    };
+    expect(formatResult(result).split('\n').slice(1)).toEqual([
+      '      sent:     alice > "LOGIN alice\\n"',
+      '                alice > "MSG ALL hi\\n"',
+      '      expected: nothing more at alice within 300 ms',
+      '      got:      alice < "MSG alice ALL hi"',
+    ]);
+  });
+
+  it('a SKIP gives its reason', () => {
+    expect(formatResult({ ...base, status: 'SKIP', ms: 0, skipReason: 'needs --rate-limit N' }).split('\n')[1]).toBe('      skipped: needs --rate-limit N');
+  });
+
+  it('the summary line counts each status', () => {
+    const results: CheckResult[] = [
+      { ...base, status: 'PASS' },
+      { ...base, status: 'PASS' },
+      { ...base, status: 'FAIL', failure: { sent: [], expected: 'x', got: 'y' } },
+      { ...base, status: 'SKIP', skipReason: 'z' },
+    ];
+    expect(formatSummary(summarize(results))).toBe('2 passed, 1 failed, 1 skipped');
+  });
+});
+
+describe('matchers', () => {
+  it('line is exact', () => {
+    expect(line('PONG a').test(received('PONG a'))).toBe(true);
+    expect(line('PONG a').test(received('PONG a '))).toBe(false);
+    expect(line('PONG a').test({ ...received('PONG a'), invalid: 'not valid UTF-8' })).toBe(false);
+  });
+
+  it('err needs the code and a reason', () => {
+    expect(err(409).test(received('ERR 409 id already online'))).toBe(true);
+    expect(err(409).test(received('ERR 409 '))).toBe(false);
+    expect(err(409).test(received('ERR 400 malformed'))).toBe(false);
+  });
+
+  it('list wants the ids as given, in login order, exactly once each, with their count', () => {
+    expect(list(['a', 'B']).test(received('OK LIST 2 a B'))).toBe(true);
+    expect(list(['a', 'B']).test(received('OK LIST 2 B a'))).toBe(false);
+    expect(list(['a', 'B']).test(received('OK LIST 2 a b'))).toBe(false);
+    expect(list(['a', 'B']).test(received('OK LIST 3 a B'))).toBe(false);
+    expect(list(['a', 'B']).test(received('OK LIST 2 a B a'))).toBe(false);
+  });
+
+  it('help wants the base verbs first in the spec order, extension verbs after, each once', () => {
+    expect(help().test(received('OK HELP LOGIN MSG LOGOFF LIST PING HELP'))).toBe(true);
+    expect(help().test(received('OK HELP LOGIN MSG LOGOFF LIST PING HELP REGISTER AUTH'))).toBe(true);
+    expect(help().test(received('OK HELP HELP PING LIST LOGOFF MSG LOGIN'))).toBe(false);
+    expect(help().test(received('OK HELP LOGIN MSG LOGOFF LIST PING HELP LIST'))).toBe(false);
+    expect(help().test(received('OK HELP LOGIN MSG LOGOFF LIST PING'))).toBe(false);
+    expect(help().test(received('OK HELP LOGIN MSG LOGOFF LIST PING HELP HELP'))).toBe(false);
+  });
+});
