@@ -46,6 +46,32 @@ describe('server limits (e2e)', () => {
     expect(await later.request('LIST', /^OK LIST/)).toBe('OK LIST 1 later');
   });
 
+  it('every way of ending a connection frees its slot exactly once', async () => {
+    await start('--max-clients', '3', '--rate-limit', '0');
+    /** A connection that got HELLO; retried while slots of just-closed ones are being freed. */
+    const admitted = async (): Promise<LineSocket> => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const client = await LineSocket.connect(server!.port);
+        if ((await client.waitFor(/^(HELLO|ERR 503)/)).startsWith('HELLO')) return client;
+        await client.waitClosed();
+        await sleep(20);
+      }
+      throw new Error('no slot came free');
+    };
+    for (let round = 0; round < 10; round++) {
+      const [a, b, c] = [await admitted(), await admitted(), await admitted()];
+      await a.request(`LOGIN r${round}`, `OK LOGIN r${round}`);
+      await a.request(`LOGOFF r${round}`, `OK LOGOFF r${round}`);
+      b.socket.end();
+      c.socket.resetAndDestroy();
+      await Promise.all([a.waitClosed(), b.waitClosed(), c.closed]);
+    }
+    const holders = [await admitted(), await admitted(), await admitted()];
+    const refused = await LineSocket.connect(server!.port);
+    expect(await refused.waitFor(/^(HELLO|ERR)/)).toBe('ERR 503 server full, try again later');
+    for (const client of [...holders, refused]) client.destroy();
+  });
+
   it('no per-address limit: many connections from one address all get in', async () => {
     await start('--max-clients', '20');
     const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.login(`nat-${i}`)));
