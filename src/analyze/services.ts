@@ -1,11 +1,12 @@
-import { parseRequest } from '../protocol/request.js';
+import { parseRequest, REQUEST_VERBS } from '../protocol/request.js';
 import { parseServerLine } from '../protocol/server-pdu.js';
 import type { Pdu } from './capture-model.js';
 
 /**
  * The service a PDU belongs to, as the lab report counts them: requests by verb (`MSG ALL` apart
  * from `MSG` to one client), replies by what they answer (`OK LOGIN`, `ERR 404`), deliveries to
- * other clients as `MSG delivery` / `MSG ALL delivery`. Parsing goes through the protocol codec.
+ * other clients as `MSG delivery` / `MSG ALL delivery`, a request the codec refuses as `MSG (malformed)`,
+ * an unknown verb by its name. Parsing goes through the protocol codec.
  */
 export function serviceOf(pdu: Pdu): string {
   if (pdu.direction === 'request') {
@@ -15,6 +16,7 @@ export function serviceOf(pdu: Pdu): string {
       return request.verb === 'MSG' && request.target === 'ALL' ? 'MSG ALL' : request.verb;
     }
     const word = pdu.line.split(' ', 1)[0]!.toUpperCase();
+    if ((REQUEST_VERBS as readonly string[]).includes(word)) return `${word} (malformed)`;
     return /^[A-Z][A-Z0-9_-]*$/.test(word) ? word : '(malformed)';
   }
   const reply = parseServerLine(pdu.line);

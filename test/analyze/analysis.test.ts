@@ -26,14 +26,14 @@ describe('analysis of the segmented fixture (found by the heuristic: no --port g
   });
 
   it('lists every PDU once, in frame order, with direction and size', () => {
-    expect(a.pdus).toHaveLength(26);
+    expect(a.pdus).toHaveLength(28);
     expect(a.pdus.map((p) => p.frame)).toEqual([...a.pdus.map((p) => p.frame)].sort((x, y) => x - y));
     const login = a.pdus.find((p) => p.line === 'LOGIN alice')!;
     expect(login).toMatchObject({ direction: 'request', bytes: 12 });
     expect(login.carriedIn).toHaveLength(12);
     expect(a.pdus.filter((p) => p.direction === 'request').map((p) => p.line)).toEqual([
       'LOGIN alice', 'LOGIN bob', 'LIST', 'PING t1', 'MSG alice hi there', 'MSG ALL hello everyone',
-      'NOPE x', '\\xff\\xfe', 'LOGOFF bob', 'LOGOFF alice',
+      'NOPE x', 'MSG bob', '\\xff\\xfe', 'LOGOFF bob', 'LOGOFF alice',
     ]);
   });
 
@@ -45,7 +45,9 @@ describe('analysis of the segmented fixture (found by the heuristic: no --port g
     expect(serviceCount(a, 'MSG ALL')).toBe(1);
     expect(serviceCount(a, 'MSG ALL delivery')).toBe(1);
     expect(serviceCount(a, 'OK MSG ALL')).toBe(1);
-    expect(serviceCount(a, 'ERR 400')).toBe(2);
+    expect(serviceCount(a, 'ERR 400')).toBe(3);
+    expect(serviceCount(a, 'MSG (malformed)')).toBe(1);
+    expect(serviceCount(a, 'NOPE')).toBe(1);
     expect(serviceCount(a, 'LOGOFF')).toBe(2);
     expect(serviceCount(a, '(malformed)')).toBe(1);
   });
@@ -66,14 +68,14 @@ describe('analysis of the segmented fixture (found by the heuristic: no --port g
 
   it('renders a report with the numbers and a self-contained SVG', () => {
     const report = renderMarkdownReport(a, 'x.svg');
-    expect(report).toContain('| CHAT-MSG PDUs | 26 |');
+    expect(report).toContain('| CHAT-MSG PDUs | 28 |');
     expect(report).toContain('| LOGIN | request | 2 |');
     expect(report).toContain('```mermaid\nsequenceDiagram');
     expect(report).toContain('![sequence diagram](x.svg)');
     const svg = renderSequenceSvg(a.diagram);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
-    expect(svg.match(/marker-end/g)).toHaveLength(26);
+    expect(svg.match(/marker-end/g)).toHaveLength(28);
     expect(svg).toContain('\\xff\\xfe');
   });
 

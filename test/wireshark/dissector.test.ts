@@ -22,24 +22,25 @@ describe('chatmsg.lua display filters, expert info, heuristic and port preferenc
 
   it('filters on verb and target', async () => {
     expect(await lines('chatmsg.verb == "MSG"')).toEqual([
-      'MSG alice hi there', 'MSG bob alice hi there', 'MSG ALL hello everyone', 'MSG alice ALL hello everyone',
+      'MSG alice hi there', 'MSG bob alice hi there', 'MSG ALL hello everyone', 'MSG alice ALL hello everyone', 'MSG bob',
     ]);
     expect(await lines('chatmsg.target == "ALL"')).toEqual(['MSG ALL hello everyone', 'MSG alice ALL hello everyone', 'OK MSG ALL 1']);
     expect(await lines('chatmsg.direction == "request" && chatmsg.client_id == "bob"')).toEqual(['LOGIN bob,LIST,PING t1', 'LOGOFF bob']);
-    expect(await lines('chatmsg.code == 400')).toHaveLength(2);
+    expect(await lines('chatmsg.code == 400')).toHaveLength(3);
     expect(await lines('chatmsg.count == 1 && chatmsg.reply_to == "MSG"')).toEqual(['OK MSG ALL 1']);
   });
 
-  it('marks a malformed line (not UTF-8) as expert info of group Malformed', async () => {
+  it('marks malformed lines (missing argument, not UTF-8) as expert info of group Malformed', async () => {
     const rows = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['chatmsg.line', '_ws.expert.message', '_ws.expert.group', '_ws.expert.severity'], { filter: 'chatmsg.malformed' }));
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
-      'chatmsg.line': '\\xff\\xfe',
-      '_ws.expert.message': 'Malformed CHAT-MSG line: not valid UTF-8',
-    });
+    expect(rows.map((r) => [r['chatmsg.line'], r['_ws.expert.message']])).toEqual([
+      ['MSG bob', 'Malformed CHAT-MSG MSG: missing text'],
+      ['\\xff\\xfe', 'Malformed CHAT-MSG line: not valid UTF-8'],
+    ]);
     // Group and severity are numbers in -T fields: PI_MALFORMED, PI_ERROR.
-    expect(rows[0]!['_ws.expert.group']).toBe(String(0x07000000));
-    expect(rows[0]!['_ws.expert.severity']).toBe(String(0x00800000));
+    for (const row of rows) {
+      expect(row['_ws.expert.group']).toBe(String(0x07000000));
+      expect(row['_ws.expert.severity']).toBe(String(0x00800000));
+    }
     expect(await lines('chatmsg.unknown_verb')).toEqual(['NOPE x']);
   });
 
@@ -48,13 +49,13 @@ describe('chatmsg.lua display filters, expert info, heuristic and port preferenc
     const byHeuristic = await lines('chatmsg');
     const byPort = await lines('chatmsg', { port: serverPort });
     expect(byHeuristic).toEqual(byPort);
-    expect(byHeuristic).toHaveLength(22);
+    expect(byHeuristic).toHaveLength(24);
     const off = await tsharkFields(SEGMENTED_PCAP, ['chatmsg.line'], { filter: 'chatmsg', prefs: ['chatmsg.heuristic:FALSE'] });
     expect(parseFieldRows(off)).toEqual([]);
     const offButPort = await tsharkFields(SEGMENTED_PCAP, ['chatmsg.line'], {
       filter: 'chatmsg', port: serverPort, prefs: ['chatmsg.heuristic:FALSE'],
     });
-    expect(parseFieldRows(offButPort)).toHaveLength(22);
+    expect(parseFieldRows(offButPort)).toHaveLength(24);
   });
 });
 
@@ -87,7 +88,7 @@ describe('chatmsg.lua and a TCP retransmission', () => {
   it('reports the retransmission and still counts each PDU once', async () => {
     const analysis = await analyzeCapture(pcap);
     expect(analysis.retransmissions).toEqual([retransmitted]);
-    expect(analysis.pdus).toHaveLength(26);
+    expect(analysis.pdus).toHaveLength(28);
     expect(analysis.pdus.filter((p) => p.line === 'MSG ALL hello everyone')).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@ import { RawPeer } from './raw-peer.js';
 /**
  * Plays a fixed conversation of two clients against a real server, cut on purpose: a request one
  * byte per segment, three requests in one segment, a request cut inside its verb and its id, a
- * CRLF line, an unknown verb and a line that is not UTF-8. Each step waits for its replies, so
+ * CRLF line, an unknown verb, a MSG without text and a line that is not UTF-8. Each step waits for its replies, so
  * the PDU order on the wire is the same on every run.
  */
 export async function playSegmentedTraffic(port: number): Promise<void> {
@@ -28,6 +28,8 @@ export async function playSegmentedTraffic(port: number): Promise<void> {
 
   await alice.sendChunks(['NOPE x\n']);
   await alice.waitFor('ERR 400');
+  await alice.sendChunks(['MSG bob\n']);
+  await alice.waitFor('ERR 400 malformed request: MSG needs a text');
   await bob.sendChunks([Buffer.from([0xff, 0xfe, 0x0a])]);
   await bob.waitFor('ERR 400');
 
