@@ -2,12 +2,15 @@
 /** chatmsg-client <server-ip> <port> [--id <client-id>] [--keepalive <seconds>] */
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, isValidClientId } from '../protocol/index.js';
+import type { ClientTls } from '../client/connection.js';
+import { CLIENT_EXIT } from '../client/exit-codes.js';
 import { runTerminalClient } from '../client/terminal.js';
+import { loadClientTls } from '../client/tls-files.js';
 import { OptionError, parseNonNegativeNumber, parsePort, withUsage, type CommandInfo } from './options.js';
 
 const COMMAND: CommandInfo = {
   name: 'chatmsg-client',
-  usage: '<server-ip> <port> [--id <client-id>] [--keepalive <seconds>]',
+  usage: '<server-ip> <port> [--id <client-id>] [--keepalive <seconds>] [--key <file>] [--tls [--ca <file>]]',
 };
 
 const DEFAULT_KEEPALIVE_SECONDS = 30;
@@ -22,6 +25,17 @@ Piped stdin works too: the client exits after LOGOFF or at the end of the input.
   --id <client-id>       log in with this id right after connecting
   --keepalive <seconds>  send PING after this many quiet seconds, and give up when
                          no reply comes within as long again (default ${DEFAULT_KEEPALIVE_SECONDS}; 0 = off)
+
+Secure extension (docs/PROTOCOL.md section 9):
+  --key <file>           your Ed25519 identity key, created (mode 0600) on first use;
+                         with --id, logs in by AUTH (challenge-response) instead of LOGIN
+  --pins <file>          pinned keys of your peers (default <key-file>.pins.json)
+  --tls                  connect with TLS 1.3 and verify the server certificate
+  --ca <file>            trust this CA certificate (PEM), e.g. from scripts/make-lab-ca.sh
+  --keylog <file>        append the TLS key log (NSS format) for Wireshark; secret, lab use only
+  Slash commands: /register <id>, /auth <id>, /e <id> <text>, /safety <id>, /forget <id>,
+  /whoami, /help.
+
   -h, --help             this text
 
 Exit codes: 0 ended normally (LOGOFF or end of input), 1 cannot connect, 2 bad command
@@ -35,6 +49,11 @@ const options = withUsage(COMMAND, () => {
     options: {
       id: { type: 'string' },
       keepalive: { type: 'string' },
+      key: { type: 'string' },
+      pins: { type: 'string' },
+      tls: { type: 'boolean' },
+      ca: { type: 'string' },
+      keylog: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,10 +72,31 @@ const options = withUsage(COMMAND, () => {
     port: parsePort(port),
     keepaliveSeconds: values.keepalive === undefined ? DEFAULT_KEEPALIVE_SECONDS : parseNonNegativeNumber(values.keepalive, '--keepalive'),
     ...(values.id === undefined ? {} : { id: values.id }),
+    secure: { keyFile: fileOption(values.key, '--key'), pinsFile: fileOption(values.pins, '--pins') },
+    tlsFiles: tlsOptions(values),
   };
 });
 
-process.exitCode = await runTerminalClient(options, {
+function fileOption(value: string | undefined, name: string): string | undefined {
+  if (value === '') throw new OptionError(`bad ${name} "": expected a file`);
+  return value;
+}
+
+function tlsOptions(values: { tls?: boolean; ca?: string; keylog?: string }): { ca?: string; keylog?: string } | undefined {
+  if (!values.tls && (values.ca !== undefined || values.keylog !== undefined)) throw new OptionError('--ca and --keylog need --tls');
+  if (!values.tls) return undefined;
+  return { ca: fileOption(values.ca, '--ca'), keylog: fileOption(values.keylog, '--keylog') };
+}
+
+let tls: ClientTls | undefined;
+try {
+  tls = options.tlsFiles === undefined ? undefined : await loadClientTls(options.tlsFiles);
+} catch (error) {
+  process.stderr.write(`${COMMAND.name}: ${(error as Error).message}\n`);
+  process.exit(CLIENT_EXIT.cannotConnect);
+}
+
+process.exitCode = await runTerminalClient({ ...options, tls }, {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,

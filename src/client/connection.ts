@@ -1,4 +1,6 @@
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { TLSSocket, connect as connectTls } from 'node:tls';
+import { CHANNEL_BINDING } from '../crypto/challenge.js';
 import { LineDecoder, parseServerLine } from '../protocol/index.js';
 import { CLIENT_EXIT, type ClientExitCode } from './exit-codes.js';
 
@@ -11,6 +13,15 @@ export interface ConnectionOptions {
   connectTimeoutSeconds?: number;
   /** Longest line accepted from the server, bytes including LF. */
   maxLine?: number;
+  /** Speak TLS 1.3 (and nothing older), verifying the server's certificate. */
+  tls?: ClientTls | undefined;
+}
+
+export interface ClientTls {
+  /** Trusted CA certificates, PEM (--ca); the system's CAs when absent. */
+  ca?: Buffer | undefined;
+  /** Receives each NSS key log line (with its LF), for Wireshark (--keylog). */
+  keylog?: ((line: Buffer) => void) | undefined;
 }
 
 /** Why a connection ended, with the exit code the terminal client uses for it. */
@@ -79,17 +90,32 @@ export class ChatConnection {
       line: (bytes) => this.#onLine(utf8.decode(bytes)),
       tooLong: () => this.#events.notice(`the server sent a line longer than ${options.maxLine ?? DEFAULT_MAX_LINE} bytes; skipped`),
     });
-    this.#socket = connect({ host: options.host, port: options.port });
+    this.#socket = options.tls === undefined ? connect({ host: options.host, port: options.port }) : this.#connectTls(options.tls);
     this.#socket.setNoDelay(true);
     const connectSeconds = options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
     this.#connectTimer = setTimeout(() => this.#fail(CLIENT_EXIT.cannotConnect, `cannot connect to ${this.#target}: timed out after ${connectSeconds}s`), connectSeconds * 1000);
-    this.#socket.on('connect', () => this.#onConnect());
+    this.#socket.on(options.tls === undefined ? 'connect' : 'secureConnect', () => this.#onConnect());
     this.#socket.on('data', (chunk: Buffer) => {
       this.#armKeepalive();
       this.#decoder.push(chunk);
     });
     this.#socket.on('error', (error: NodeJS.ErrnoException) => this.#onError(error));
     this.#socket.on('close', () => this.#onClose());
+  }
+
+  /** RFC 9266 tls-exporter value (base64) that login proofs are bound to; '' on plain TCP. */
+  channelBinding(): string {
+    const socket = this.#socket;
+    if (!(socket instanceof TLSSocket) || !this.#connected) return '';
+    return socket.exportKeyingMaterial(CHANNEL_BINDING.bytes, CHANNEL_BINDING.label, Buffer.alloc(0)).toString('base64');
+  }
+
+  #connectTls({ ca, keylog }: ClientTls): TLSSocket {
+    const { host, port } = this.#options;
+    // SNI carries names only; an IP address is still checked against the certificate's SANs.
+    const socket = connectTls({ host, port, ca, minVersion: 'TLSv1.3', ...(isIP(host) === 0 ? { servername: host } : {}) });
+    if (keylog !== undefined) socket.on('keylog', keylog);
+    return socket;
   }
 
   /** Sends one line as typed (an LF is added). Before the connection is up, lines wait in order. */

@@ -1,8 +1,9 @@
 import { clearLine, createInterface, cursorTo, moveCursor } from 'node:readline';
 import { escapeForTerminal } from '../protocol/index.js';
-import { ChatConnection } from './connection.js';
+import { ChatConnection, type ClientTls } from './connection.js';
 import { CLIENT_EXIT } from './exit-codes.js';
 import { formatForPeople, shouldUseColour } from './format.js';
+import { SecureChat, type SecureChatOptions } from './secure-chat.js';
 import { formatClock, type TranscriptKind } from './transcript.js';
 
 export interface TerminalOptions {
@@ -11,7 +12,14 @@ export interface TerminalOptions {
   /** Log in with this id right after connecting. */
   id?: string;
   keepaliveSeconds: number;
+  /** Identity key and pin files of the secure extension (slash commands work without them too). */
+  secure?: SecureChatOptions;
+  /** Connect with TLS 1.3. */
+  tls?: ClientTls | undefined;
 }
+
+/** At the end of piped input, how long encrypted messages still waiting for keys may take. */
+const SECURE_DRAIN_MS = 5000;
 
 export interface TerminalIo {
   stdin: NodeJS.ReadStream;
@@ -54,12 +62,27 @@ export function runTerminalClient(options: TerminalOptions, io: TerminalIo): Pro
 
   return new Promise((resolve) => {
     let finished = false;
-    const connection = new ChatConnection(
-      { host: options.host, port: options.port, keepaliveSeconds: options.keepaliveSeconds },
+    const secure: SecureChat = new SecureChat(options.secure ?? {}, {
+      send: (line) => connection.send(line),
+      notice: (text) => print('notice', text),
+      warn: (text) => {
+        print('notice', text);
+        io.stderr.write(`${io.name}: ${escapeForTerminal(text)}\n`);
+      },
+      channelBinding: () => connection.channelBinding(),
+    });
+    const connection: ChatConnection = new ChatConnection(
+      { host: options.host, port: options.port, keepaliveSeconds: options.keepaliveSeconds, tls: options.tls },
       {
-        connected: (remote) => print('notice', `connected to ${remote}`),
-        sent: (line) => print('sent', line),
-        received: (line) => print('received', line),
+        connected: (remote) => print('notice', `connected to ${remote}${options.tls === undefined ? '' : ' (TLS 1.3, certificate verified)'}`),
+        sent: (line) => {
+          secure.sent(line);
+          print('sent', line);
+        },
+        received: (line) => {
+          print('received', line);
+          secure.received(line);
+        },
         notice: (text) => print('notice', text),
         closed: (reason) => {
           finished = true;
@@ -71,7 +94,9 @@ export function runTerminalClient(options: TerminalOptions, io: TerminalIo): Pro
         },
       },
     );
-    if (options.id !== undefined) connection.send(`LOGIN ${options.id}`);
+    // With a key, --id logs in by challenge-response; without, by plain LOGIN.
+    if (options.id !== undefined && options.secure?.keyFile !== undefined) secure.command(`/auth ${options.id}`);
+    else if (options.id !== undefined) connection.send(`LOGIN ${options.id}`);
 
     rl.on('line', (line) => {
       if (interactive) {
@@ -79,10 +104,17 @@ export function runTerminalClient(options: TerminalOptions, io: TerminalIo): Pro
         moveCursor(io.stdout, 0, -1);
         clearLine(io.stdout, 0);
       }
-      connection.send(line);
+      if (!secure.command(line)) connection.send(line);
     });
     rl.on('close', () => {
-      if (!finished) connection.end();
+      // Encrypted messages typed last may still wait for the peer's keys: let them go first.
+      const started = Date.now();
+      const endWhenIdle = () => {
+        if (finished) return;
+        if (secure.busy() && Date.now() - started < SECURE_DRAIN_MS) setTimeout(endWhenIdle, 20);
+        else connection.end();
+      };
+      endWhenIdle();
     });
     rl.on('SIGINT', () => {
       print('notice', 'interrupted; closing');

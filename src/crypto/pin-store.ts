@@ -49,6 +49,10 @@ export class PinStore {
     return new PinStore(path, new Map(Object.entries(parsed.pins)));
   }
 
+  get(id: string): Pin | undefined {
+    return this.#pins.get(clientIdKey(id));
+  }
+
   check(id: string, identityKey: string): PinCheck {
     const pin = this.#pins.get(clientIdKey(id));
     if (pin === undefined) return { status: 'new' };

@@ -1,7 +1,7 @@
-import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
+import { openKeylog } from '../storage/keylog-file.js';
 import { Registry } from './registry.js';
 import { secureVerbs } from './secure-verbs.js';
 import type { TransportTls } from './transport.js';
@@ -54,12 +54,11 @@ export async function prepareSecureServer(config: ServerConfig): Promise<SecureS
   const tlsMaterial: TransportTls = { cert: await readPem(config.tls.certFile, 'certificate'), key: await readPem(config.tls.keyFile, 'key') };
   notes.push('TLS 1.3 only');
   if (config.keylogFile !== undefined) {
-    const keylog = createWriteStream(config.keylogFile, { flags: 'a', mode: 0o600 });
-    await new Promise<void>((resolve, reject) => {
-      keylog.once('open', () => resolve());
-      keylog.once('error', (error) => reject(new SetupError(`cannot open key log ${config.keylogFile}: ${(error as NodeJS.ErrnoException).code}`)));
-    });
-    tlsMaterial.keylog = (line) => keylog.write(line);
+    try {
+      tlsMaterial.keylog = await openKeylog(config.keylogFile);
+    } catch (error) {
+      throw new SetupError((error as Error).message);
+    }
     notes.push(`TLS key log ${config.keylogFile} (secret: for decrypting lab captures only)`);
   }
   return { verbs, tlsMaterial, notes };

@@ -1,0 +1,318 @@
+import { proofSignedData } from '../crypto/challenge.js';
+import type { IdentityKey } from '../crypto/identity.js';
+import { loadOrCreateIdentity } from '../crypto/key-file.js';
+import { deriveMessageKeys } from '../crypto/message-keys.js';
+import { PeerSession } from '../crypto/peer-session.js';
+import { PinStore } from '../crypto/pin-store.js';
+import { createPrekey, verifyPeerKeys, type Prekey } from '../crypto/prekey.js';
+import { fingerprint, safetyNumber } from '../crypto/safety-number.js';
+import { clientIdKey, isValidClientId, parseCounter, parseServerLine } from '../protocol/index.js';
+import { ReplyTracker, type RequestTag } from './reply-tracker.js';
+
+type LoginTag = Extract<RequestTag, { kind: 'login' }>;
+
+/** What the secure layer needs from the client around it. */
+export interface SecureChatIo {
+  /** Sends a protocol line (the connection prints it as sent). */
+  send(line: string): void;
+  /** A local notice for the user. */
+  notice(text: string): void;
+  /** A loud warning: shown as a notice and on stderr. */
+  warn(text: string): void;
+  /** The connection's TLS channel binding (base64), '' on plain TCP. */
+  channelBinding(): string;
+}
+
+export interface SecureChatOptions {
+  /** Identity key file (--key); a slash command may name another. */
+  keyFile?: string | undefined;
+  /** Pin file (--pins); default: next to the key file, `<key>.pins.json`. */
+  pinsFile?: string | undefined;
+}
+
+export const SLASH_HELP = [
+  '/register <id> [key-file]   register <id> with your identity key (created on first use) and log in',
+  '/auth <id> [key-file]       log in as a registered <id> by signing the server challenge',
+  '/e <id> <text>              send <text> end-to-end encrypted to <id> (also /emsg)',
+  '/safety <id>                show the safety number to compare with <id> by voice',
+  '/forget <id>                forget <id>\'s pinned key (only after comparing safety numbers!)',
+  '/whoami                     your id and key fingerprint',
+].join('\n');
+
+interface Peer {
+  identityKey: string;
+  session: PeerSession;
+}
+
+/** Incoming EMSG kept until the sender's keys are verified. */
+interface Held {
+  counter: string;
+  payload: string;
+}
+
+/**
+ * The client side of the secure extension: slash commands, the challenge-response login,
+ * prekey publication, key lookup with signature check and pinning, and encryption and
+ * decryption of EMSG. Plain protocol lines pass it untouched.
+ */
+export class SecureChat {
+  readonly #io: SecureChatIo;
+  readonly #options: SecureChatOptions;
+  readonly #replies = new ReplyTracker();
+  readonly #peers = new Map<string, Peer>();
+  /** Texts typed for a peer whose keys are being fetched. */
+  readonly #outbox = new Map<string, string[]>();
+  /** Messages from a peer whose keys are being fetched. */
+  readonly #inbox = new Map<string, Held[]>();
+  #identity: IdentityKey | undefined;
+  #pins: PinStore | undefined;
+  #pinsPath: string | undefined;
+  #ownId: string | undefined;
+  #prekey: Prekey | undefined;
+  #ready = false;
+  #commandsRunning = 0;
+
+  constructor(options: SecureChatOptions, io: SecureChatIo) {
+    this.#options = options;
+    this.#io = io;
+  }
+
+  /** A line typed by the user: true when it was a slash command (handled here, not sent as is). */
+  command(line: string): boolean {
+    if (!line.startsWith('/')) return false;
+    this.#commandsRunning++;
+    void this.#command(line)
+      .catch((error: Error) => this.#io.notice(`${line.split(' ')[0]}: ${error.message}`))
+      .finally(() => this.#commandsRunning--);
+    return true;
+  }
+
+  /** True while a command, a login or a key lookup is under way, or messages wait for keys. */
+  busy(): boolean {
+    return this.#commandsRunning > 0 || this.#outbox.size > 0 || this.#inbox.size > 0 || this.#replies.pending(() => true);
+  }
+
+  /** Every line written to the server, in order (for matching replies). */
+  sent(line: string): void {
+    this.#replies.sent(line);
+  }
+
+  /** Every line received from the server. */
+  received(line: string): void {
+    const pdu = parseServerLine(line);
+    const request = this.#replies.received(pdu);
+    switch (pdu.kind) {
+      case 'CHALLENGE':
+        if (request?.tag?.kind === 'login') this.#prove(request.tag, pdu.challenge, pdu.realm, pdu.binding);
+        return;
+      case 'OK':
+        if (request?.tag?.kind === 'login' && (pdu.verb === 'REGISTER' || pdu.verb === 'AUTH')) this.#loggedIn(pdu.args[0] ?? request.tag.id);
+        else if (pdu.verb === 'PREKEY') this.#publishedPrekey();
+        else if (pdu.verb === 'KEYS' && request?.tag?.kind === 'keys') void this.#gotKeys(request.tag.id, pdu.args);
+        return;
+      case 'ERR':
+        if (request?.tag?.kind === 'keys') this.#keysFailed(request.tag.id, `${pdu.code} ${pdu.reason}`);
+        return;
+      case 'EMSG':
+        this.#receivedEmsg(pdu.from, pdu.counter, pdu.payload);
+        return;
+      case 'JOINED':
+      case 'LEFT':
+        // A new login of that id comes with a new prekey: the old session is over.
+        this.#peers.delete(clientIdKey(pdu.id));
+        return;
+      default:
+        return;
+    }
+  }
+
+  async #command(line: string): Promise<void> {
+    const [name = '', ...args] = line.slice(1).split(' ').filter((word) => word !== '');
+    switch (name.toLowerCase()) {
+      case 'register':
+      case 'auth': {
+        const id = this.#idArgument(args[0], `/${name} <id> [key-file]`);
+        await this.#useIdentity(args[1]);
+        const purpose = name.toLowerCase() === 'register' ? 'REGISTER' : 'AUTH';
+        this.#sendTagged(purpose === 'REGISTER' ? `REGISTER ${id} ${this.#identity!.publicKey}` : `AUTH ${id}`, { kind: 'login', purpose, id });
+        return;
+      }
+      case 'e':
+      case 'emsg': {
+        const match = /^\/\S+ +(\S+) (.*\S.*)$/.exec(line);
+        if (match === null) throw new Error('usage: /e <id> <text>');
+        this.#sendEncrypted(this.#idArgument(match[1], '/e <id> <text>'), match[2]!);
+        return;
+      }
+      case 'safety': {
+        const id = this.#idArgument(args[0], '/safety <id>');
+        const pin = (await this.#pinStore()).get(id);
+        if (this.#identity === undefined || this.#ownId === undefined || pin === undefined) {
+          throw new Error(`no pinned key for ${id} yet (send or receive an encrypted message first)`);
+        }
+        const number = safetyNumber({ id: this.#ownId, identityKey: this.#identity.publicKey }, pin);
+        this.#io.notice(`safety number with ${pin.id}: ${number} (compare by voice; equal on both sides = no man in the middle)`);
+        return;
+      }
+      case 'forget': {
+        const id = this.#idArgument(args[0], '/forget <id>');
+        const removed = (await this.#pinStore()).forget(id);
+        this.#peers.delete(clientIdKey(id));
+        this.#io.notice((await removed) ? `forgot ${id}'s pinned key; the next key seen for ${id} will be pinned` : `no pin for ${id}`);
+        return;
+      }
+      case 'whoami':
+        if (this.#identity === undefined) throw new Error('no identity key loaded yet (/register or /auth)');
+        this.#io.notice(`${this.#ownId ?? '(not logged in)'}: key fingerprint ${fingerprint(this.#ownId ?? '', this.#identity.publicKey)}`);
+        return;
+      case 'help':
+        for (const helpLine of SLASH_HELP.split('\n')) this.#io.notice(helpLine);
+        return;
+      default:
+        throw new Error('unknown command; /help lists them');
+    }
+  }
+
+  #idArgument(id: string | undefined, usage: string): string {
+    if (id === undefined) throw new Error(`usage: ${usage}`);
+    if (!isValidClientId(id)) throw new Error(`bad client-id ${JSON.stringify(id)}`);
+    return id;
+  }
+
+  async #useIdentity(keyFile: string | undefined): Promise<void> {
+    const path = keyFile ?? this.#options.keyFile;
+    if (path === undefined) throw new Error('no identity key: start the client with --key <file> or name the file after the id');
+    const { key, created } = await loadOrCreateIdentity(path);
+    this.#identity = key;
+    this.#pins = undefined;
+    this.#pinsPath = this.#options.pinsFile ?? `${path}.pins.json`;
+    if (created) this.#io.notice(`created identity key ${path} (mode 0600)`);
+  }
+
+  async #pinStore(): Promise<PinStore> {
+    if (this.#pins !== undefined) return this.#pins;
+    this.#pins = this.#pinsPath === undefined ? PinStore.inMemory() : await PinStore.open(this.#pinsPath);
+    return this.#pins;
+  }
+
+  #sendTagged(line: string, tag: RequestTag): void {
+    this.#replies.tag(line, tag);
+    this.#io.send(line);
+  }
+
+  #prove(tag: LoginTag, challenge: string, realm: string, binding: string): void {
+    const identity = this.#identity!;
+    const channelBinding = this.#io.channelBinding();
+    if (channelBinding !== '' && binding !== 'tls-exporter') {
+      this.#io.warn(`WARNING: the server does not bind the login to our TLS connection (binding ${binding}): someone may sit in the middle. Not proving.`);
+      return;
+    }
+    const signed = proofSignedData({ purpose: tag.purpose, realm, id: tag.id, identityKey: identity.publicKey, challenge, channelBinding });
+    this.#io.notice(`signing the ${tag.purpose} challenge of realm ${realm}${channelBinding === '' ? '' : ' (bound to this TLS connection)'}`);
+    // The reply to PROVE (OK REGISTER / OK AUTH) finishes the same login.
+    this.#sendTagged(`PROVE ${identity.sign(signed)}`, tag);
+  }
+
+  #loggedIn(id: string): void {
+    this.#ownId = id;
+    this.#prekey = createPrekey(this.#identity!, id);
+    this.#io.notice(`logged in as ${id} with key fingerprint ${fingerprint(id, this.#identity!.publicKey)}; publishing a fresh session key`);
+    this.#io.send(`PREKEY ${this.#prekey.publicKey} ${this.#prekey.signature}`);
+  }
+
+  #publishedPrekey(): void {
+    this.#ready = true;
+    for (const id of this.#outbox.keys()) this.#requestKeys(id);
+  }
+
+  #sendEncrypted(id: string, text: string): void {
+    const peer = this.#peers.get(clientIdKey(id));
+    if (this.#ready && peer !== undefined) {
+      const { counter, payload } = peer.session.seal(text);
+      this.#io.notice(`e2e to ${id} #${counter}: ${text}`);
+      this.#io.send(`EMSG ${id} ${counter} ${payload}`);
+      return;
+    }
+    const queue = this.#outbox.get(clientIdKey(id)) ?? [];
+    queue.push(text);
+    this.#outbox.set(clientIdKey(id), queue);
+    if (this.#ready) this.#requestKeys(id);
+    else if (this.#prekey === undefined) this.#io.notice('not logged in securely yet: the message waits for /register or /auth');
+  }
+
+  #requestKeys(id: string): void {
+    if (this.#replies.pending((tag) => tag.kind === 'keys' && clientIdKey(tag.id) === clientIdKey(id))) return;
+    this.#sendTagged(`KEYS ${id}`, { kind: 'keys', id });
+  }
+
+  async #gotKeys(requested: string, args: string[]): Promise<void> {
+    const [id = requested, identityKey = '', prekey = '', signature = ''] = args;
+    const pins = await this.#pinStore();
+    const refuse = (why: string) => this.#keysFailed(id, why, true);
+    if (clientIdKey(id) !== clientIdKey(requested)) return refuse(`the server answered KEYS ${requested} with keys of ${id}`);
+    const verified = verifyPeerKeys({ id, identityKey, prekey, signature });
+    if (!verified.ok) return refuse(`${verified.reason}: the server or someone on the path substituted keys`);
+    const pin = pins.check(id, identityKey);
+    if (pin.status === 'changed') {
+      return refuse(
+        `${id}'s identity key CHANGED since ${pin.pin.since} (pinned fingerprint ${fingerprint(id, pin.pin.identityKey)}, now ${fingerprint(id, identityKey)}). ` +
+          `Someone may be impersonating ${id}. Compare safety numbers with ${id} in person, then /forget ${id} if they really made a new key`,
+      );
+    }
+    if (pin.status === 'new') {
+      await pins.pin(id, identityKey);
+      this.#io.notice(`first contact with ${id}: pinned their identity key, fingerprint ${fingerprint(id, identityKey)}; compare safety numbers with /safety ${id}`);
+    }
+    const own = { id: this.#ownId!, prekey: this.#prekey!.publicKey };
+    const keys = deriveMessageKeys(this.#prekey!.privateKey, own, verified.prekey, { id, prekey });
+    this.#peers.set(clientIdKey(id), { identityKey, session: new PeerSession(this.#ownId!, id, keys) });
+    this.#flush(id);
+  }
+
+  #flush(id: string): void {
+    const key = clientIdKey(id);
+    const held = this.#inbox.get(key) ?? [];
+    this.#inbox.delete(key);
+    for (const message of held) this.#open(id, message);
+    const texts = this.#outbox.get(key) ?? [];
+    this.#outbox.delete(key);
+    for (const text of texts) this.#sendEncrypted(id, text);
+  }
+
+  #keysFailed(id: string, why: string, loud = false): void {
+    const key = clientIdKey(id);
+    const texts = this.#outbox.get(key) ?? [];
+    const held = this.#inbox.get(key) ?? [];
+    this.#outbox.delete(key);
+    this.#inbox.delete(key);
+    this.#peers.delete(key);
+    const say = loud ? (text: string) => this.#io.warn(`WARNING: ${text}`) : (text: string) => this.#io.notice(text);
+    say(`cannot use ${id}'s keys: ${why}`);
+    for (const text of texts) say(`refusing to send to ${id}, not sent: ${text}`);
+    if (held.length > 0) say(`${held.length} encrypted message(s) from ${id} cannot be verified and were dropped`);
+  }
+
+  #receivedEmsg(from: string, counter: string, payload: string): void {
+    const peer = this.#peers.get(clientIdKey(from));
+    if (peer !== undefined) {
+      this.#open(from, { counter, payload });
+      return;
+    }
+    if (this.#prekey === undefined) {
+      this.#io.notice(`e2e message from ${from} cannot be read: not logged in with /register or /auth`);
+      return;
+    }
+    const held = this.#inbox.get(clientIdKey(from)) ?? [];
+    held.push({ counter, payload });
+    this.#inbox.set(clientIdKey(from), held);
+    this.#requestKeys(from);
+  }
+
+  #open(from: string, { counter, payload }: Held): void {
+    const peer = this.#peers.get(clientIdKey(from));
+    const n = parseCounter(counter);
+    const opened = peer === undefined || n === undefined ? undefined : peer.session.open(n, payload);
+    if (opened?.ok) this.#io.notice(`e2e from ${from} #${counter}: ${opened.text}`);
+    else this.#io.warn(`REJECTED e2e message from ${from}: ${opened?.reason ?? `bad counter ${counter}`}`);
+  }
+}
