@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { LineSocket, SocketPool, sleep } from './line-socket.js';
@@ -35,6 +36,29 @@ describe('server robustness (e2e)', () => {
     expect(await client.waitFor(/^OK MSG/)).toBe('OK MSG split-w');
     expect(await client.waitFor(/^OK LIST/)).toMatch(/ split-w.* split-me/);
     expect(await watcher.waitFor(/^MSG /)).toBe('MSG split-me split-w h\u00e9llo split');
+  });
+
+  it('any segmentation of a request stream gives the same replies (random splits)', async () => {
+    const stream = Buffer.from('PING \u00e9t\u00e9\r\nHELP\n\nFROB\nPING x  y \nLIST\nMSG ALL\n');
+    const expected = ['PONG \u00e9t\u00e9', expect.stringMatching(/^OK HELP /), expect.stringMatching(/^ERR 400 .*FROB/), 'PONG x  y ',
+      expect.stringMatching(/^ERR 401 /), expect.stringMatching(/^ERR 400 /), 'PONG end'];
+    const cuts = fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }).map((list) => list.sort((a, b) => a - b));
+    await fc.assert(
+      fc.asyncProperty(cuts, async (points) => {
+        const client = await connect();
+        let start = 0;
+        for (const end of [...points, stream.length]) {
+          client.send(stream.subarray(start, end));
+          start = end;
+          await sleep(2);
+        }
+        client.send('PING end\n');
+        await client.waitFor('PONG end');
+        client.destroy();
+        expect(client.lines.slice(1)).toEqual(expected);
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('a multi-byte UTF-8 character split across segments is one character', async () => {
