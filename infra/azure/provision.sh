@@ -58,7 +58,8 @@ download_node() {
   [[ -n $tarball ]] || die "no linux-$(node_arch) tarball listed in $base/SHASUMS256.txt"
   log "downloading $tarball"
   curl -fsSL --retry 5 --retry-connrefused "$base/$tarball" -o "$tmp/$tarball"
-  (cd "$tmp" && grep " $tarball\$" SHASUMS256.txt | sha256sum -c --quiet -)
+  (cd "$tmp" && grep " $tarball\$" SHASUMS256.txt | sha256sum -c --quiet - >&2) ||
+    die "checksum mismatch for $tarball: the download is damaged or not the release, nothing installed"
   tar -xJf "$tmp/$tarball" -C /usr/local --strip-components=1 --no-same-owner \
     --exclude='*/CHANGELOG.md' --exclude='*/README.md' --exclude='*/LICENSE'
 }

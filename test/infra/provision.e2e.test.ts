@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CLIENT_BIN } from '../helpers/server-process.js';
 import { bundleServer, renderCloudInit, REPO_ROOT, runScript, writeFilesOf } from './azure-helpers.js';
+import { startNodeMirror } from './node-mirror.js';
 import { buildHostImage, NODE_IN_CONTAINER, SystemdHost } from './systemd-host.js';
 
 // End to end, as on the Azure VM: the rendered cloud-init payload is applied to a Debian container running
@@ -16,10 +17,11 @@ let host: SystemdHost;
 let runcmd: string[][];
 let firstProvision: { exitCode?: number; stderr: string };
 
-async function provision() {
+/** Runs the payload's runcmd; by default with Node taken from this test's own binary. */
+async function provision(env: Record<string, string> = { CHATMSG_NODE_BINARY: NODE_IN_CONTAINER }) {
   let last = { exitCode: 0 as number | undefined, stderr: '' };
   for (const command of runcmd) {
-    const result = await host.exec(command, { env: { CHATMSG_NODE_BINARY: NODE_IN_CONTAINER } });
+    const result = await host.exec(command, { env });
     last = { exitCode: result.exitCode, stderr: result.stderr };
     if (result.exitCode !== 0) break;
   }
@@ -128,4 +130,32 @@ describe('the cloud-init payload on a systemd machine', () => {
     expect(again.stderr).toMatch(/node v\d+/);
     expect(await probeUntilPass()).toMatch(/^PASS /);
   }, 60_000);
+
+  describe('the Node.js download (from a local mirror laid out like the release site)', () => {
+    it('refuses a tarball whose checksum does not match, and leaves the running service alone', async () => {
+      const mirror = await startNodeMirror({ host: host.gateway, major: '24', corruptChecksum: true });
+      try {
+        const result = await provision({ NODE_DIST_URL: mirror.url });
+        expect(result.exitCode).not.toBe(0);
+        expect(result.stderr).toMatch(/checksum mismatch for node-v[\d.]+-linux-x64\.tar\.xz.*nothing installed/);
+      } finally {
+        await mirror.close();
+      }
+      expect(await probeUntilPass()).toMatch(/^PASS /);
+    }, 240_000);
+
+    it('downloads, verifies and installs Node.js, then restarts the service on it', async () => {
+      const mirror = await startNodeMirror({ host: host.gateway, major: '24' });
+      try {
+        const result = await provision({ NODE_DIST_URL: mirror.url });
+        expect(result.exitCode, result.stderr).toBe(0);
+        expect(result.stderr).toMatch(/downloading node-v[\d.]+-linux-x64\.tar\.xz/);
+      } finally {
+        await mirror.close();
+      }
+      const version = await host.exec(['/usr/local/bin/node', '--version']);
+      expect(version.stdout.trim()).toBe(process.version);
+      expect(await probeUntilPass()).toMatch(/^PASS /);
+    }, 240_000);
+  });
 });

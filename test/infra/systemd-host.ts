@@ -36,9 +36,16 @@ export async function buildHostImage(): Promise<void> {
 export class SystemdHost {
   readonly name = `chatmsg-provision-test-${randomBytes(4).toString('hex')}`;
   #ip = '';
+  #gateway = '';
 
+  /** The container's address: what clients connect to, like the VM's public IP. */
   get ip(): string {
     return this.#ip;
+  }
+
+  /** This machine's address on the container's network. */
+  get gateway(): string {
+    return this.#gateway;
   }
 
   /** Starts the container and waits until systemd has booted it. */
@@ -62,8 +69,10 @@ export class SystemdHost {
       const failed = await this.exec(['systemctl', '--failed', '--no-pager']);
       throw new Error(`systemd did not boot (state ${JSON.stringify(state)}):\n${failed.stdout}`);
     }
-    const inspect = await docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', this.name]);
-    this.#ip = inspect.stdout.trim();
+    const inspect = await docker([
+      'inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.Gateway}}{{end}}', this.name,
+    ]);
+    [this.#ip = '', this.#gateway = ''] = inspect.stdout.trim().split(' ');
   }
 
   exec(command: string[], { env = {}, input }: { env?: Record<string, string>; input?: Buffer } = {}) {
