@@ -41,23 +41,24 @@ local EXTENSION_REQUEST_VERBS = { "REGISTER", "AUTH", "PROVE", "PREKEY", "KEYS",
 local CLIENT_ID_MAX = 32
 local INFO_TEXT_MAX = 60
 
---[[ The one table of fields: {key, type, label, value strings}. Every field is chatmsg.<key>;
-     the layouts below refer to fields by key, so a new verb only adds rows here and there. ]]
+--[[ The one table of fields: {key, type, label, value strings, rule}. Every field is chatmsg.<key>;
+     rule "id" = must be a client-id ("id_or_all" = or ALL). The layouts below refer to fields by
+     key, so a new verb only adds rows here and there. ]]
 local FIELD_DEFS = {
   { "direction", "string", "Direction" },
   { "verb", "string", "Verb" },
   { "line", "string", "Line" },
   { "line_len", "uint32", "Line length (bytes incl. terminator)" },
-  { "client_id", "string", "Client id" },
-  { "target", "string", "Target" },
-  { "from", "string", "From" },
+  { "client_id", "string", "Client id", nil, "id" },
+  { "target", "string", "Target", nil, "id_or_all" },
+  { "from", "string", "From", nil, "id" },
   { "text", "string", "Text" },
   { "reply_to", "string", "Reply to verb" },
   { "code", "uint16", "Error code", ERROR_CODES },
   { "reason", "string", "Reason" },
   { "token", "string", "Token" },
   { "count", "uint32", "Count" },
-  { "ids", "string", "Client id in list" },
+  { "ids", "string", "Client id in list", nil, "id" },
   { "verbs", "string", "Verb in list" },
   { "version", "string", "Protocol version" },
   { "args", "string", "Arguments" },
@@ -65,17 +66,21 @@ local FIELD_DEFS = {
 }
 
 local F = {}
+local FIELD_RULES = {}      -- key -> "id" / "id_or_all"
+local NUMBER_FIELDS = {}    -- key -> true for the integer fields
 do
   local list = {}
   for _, def in ipairs(FIELD_DEFS) do
-    local key, kind, label, strings = def[1], def[2], def[3], def[4]
+    local key, kind, label, strings, rule = def[1], def[2], def[3], def[4], def[5]
     local field
     if kind == "string" then
       field = ProtoField.string("chatmsg." .. key, label)
     else
       field = ProtoField[kind]("chatmsg." .. key, label, base.DEC, strings)
+      NUMBER_FIELDS[key] = true
     end
     F[key] = field
+    FIELD_RULES[key] = rule
     list[#list + 1] = field
   end
   chatmsg.fields = list
@@ -84,7 +89,7 @@ end
 local E = {
   malformed = ProtoExpert.new("chatmsg.malformed", "Malformed CHAT-MSG line",
     expert.group.MALFORMED, expert.severity.ERROR),
-  unknown_verb = ProtoExpert.new("chatmsg.unknown_verb", "Verb not in the CHAT-MSG/1 base spec",
+  unknown_verb = ProtoExpert.new("chatmsg.unknown_verb", "Verb not in the CHAT-MSG/1 spec",
     expert.group.UNDECODED, expert.severity.NOTE),
   error_reply = ProtoExpert.new("chatmsg.error_reply", "Server replied with an error",
     expert.group.RESPONSE_CODE, expert.severity.WARN),
@@ -121,9 +126,6 @@ local OK_LAYOUTS = {
   LIST = { "count", "ids..." },
   HELP = { "verbs..." },
 }
--- Fields whose value must be a client-id (or ALL for a target).
-local ID_FIELDS = { client_id = true, from = true, target = true, ids = true }
-local NUMBER_FIELDS = { code = true, count = true }
 
 local KNOWN_VERBS = {}
 for _, v in ipairs(REQUEST_VERBS) do KNOWN_VERBS[v] = "request" end
@@ -261,7 +263,8 @@ local function add_layout(pdu_tree, line_tvb, tokens, first, layout, open_ended)
           if not t.text:match("^%d+$") then return nil, name .. " is not a number: " .. t.text end
           pdu_tree:add(F[name], range, tonumber(t.text))
         else
-          if ID_FIELDS[name] and not is_client_id(t.text, name == "target") then
+          local rule = FIELD_RULES[name]
+          if rule and not is_client_id(t.text, rule == "id_or_all") then
             return nil, "invalid client-id " .. t.text
           end
           pdu_tree:add(F[name], range, t.text)

@@ -92,3 +92,15 @@ describe('chatmsg.lua and a TCP retransmission', () => {
     expect(analysis.pdus.filter((p) => p.line === 'MSG ALL hello everyone')).toHaveLength(1);
   });
 });
+
+describe('chatmsg.lua and a line longer than its max_line preference', () => {
+  it('reports the over-long line as expert info instead of reassembling forever', async () => {
+    // LOGIN alice arrives one byte per segment: with max_line 8 the 8th byte without LF is too much.
+    const rows = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['tcp.stream', '_ws.expert.message'], {
+      filter: 'chatmsg.too_long', prefs: ['chatmsg.max_line:8'],
+    }));
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows[0]!['_ws.expert.message']).toBe('Line without LF longer than 8 bytes');
+    expect(rows[0]!['tcp.stream']).toBe('0');
+  });
+});
