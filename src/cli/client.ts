@@ -72,7 +72,12 @@ const options = withUsage(COMMAND, () => {
     port: parsePort(port),
     keepaliveSeconds: values.keepalive === undefined ? DEFAULT_KEEPALIVE_SECONDS : parseNonNegativeNumber(values.keepalive, '--keepalive'),
     ...(values.id === undefined ? {} : { id: values.id }),
-    secure: { keyFile: fileOption(values.key, '--key'), pinsFile: fileOption(values.pins, '--pins') },
+    secure: {
+      keyFile: fileOption(values.key, '--key'),
+      pinsFile: fileOption(values.pins, '--pins'),
+      // Debugging aid for the lab report and the tests, deliberately not a visible option.
+      sessionKeyLogFile: process.env['CHATMSG_E2E_KEYLOG'] || undefined,
+    },
     tlsFiles: tlsOptions(values),
   };
 });

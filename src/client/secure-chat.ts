@@ -1,3 +1,4 @@
+import { appendFile } from 'node:fs/promises';
 import { proofSignedData } from '../crypto/challenge.js';
 import type { IdentityKey } from '../crypto/identity.js';
 import { loadOrCreateIdentity } from '../crypto/key-file.js';
@@ -28,6 +29,11 @@ export interface SecureChatOptions {
   keyFile?: string | undefined;
   /** Pin file (--pins); default: next to the key file, `<key>.pins.json`. */
   pinsFile?: string | undefined;
+  /**
+   * Debugging and tests only (CHATMSG_E2E_KEYLOG): appends `E2E <own> <peer> <send-key>
+   * <receive-key>` (hex) for each peer session, like TLS's key log. Anyone holding it reads the messages.
+   */
+  sessionKeyLogFile?: string | undefined;
 }
 
 export const SLASH_HELP = [
@@ -265,6 +271,9 @@ export class SecureChat {
     }
     const own = { id: this.#ownId!, prekey: this.#prekey!.publicKey };
     const keys = deriveMessageKeys(this.#prekey!.privateKey, own, verified.prekey, { id, prekey });
+    if (this.#options.sessionKeyLogFile !== undefined) {
+      await appendFile(this.#options.sessionKeyLogFile, `E2E ${own.id} ${id} ${keys.send.toString('hex')} ${keys.receive.toString('hex')}\n`, { mode: 0o600 });
+    }
     this.#peers.set(clientIdKey(id), { identityKey, session: new PeerSession(this.#ownId!, id, keys) });
     this.#flush(id);
   }

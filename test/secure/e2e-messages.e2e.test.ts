@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { open as openSealed } from '../../src/crypto/aead.js';
+import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { startClient, type ChatClient } from './helpers/chat-client.js';
+import { startTapProxy, type TapProxy } from './helpers/tap-proxy.js';
+import { workspace } from './helpers/workspace.js';
+
+let ws: Awaited<ReturnType<typeof workspace>>;
+let server: RunningServer;
+let tap: TapProxy;
+const clients: ChatClient[] = [];
+
+const SECRET_TO_BOB = 'the vault code is 7305-alpha';
+const SECRET_TO_ALICE = 'roger, bringing the blue folder';
+
+function client(name: string, port: number): ChatClient {
+  const c = startClient(port, ['--key', ws.path(`${name}.key`)], ws.dir);
+  clients.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  ws = await workspace();
+  process.env['CHATMSG_E2E_KEYLOG'] = ws.path('e2e-keys.log');
+  // --log-text: even a server told to log message text must have no text to log.
+  server = await startServer(['--registry', ws.path('registry.json'), '--log-text']);
+  tap = await startTapProxy(server.port);
+});
+
+afterAll(async () => {
+  delete process.env['CHATMSG_E2E_KEYLOG'];
+  for (const c of clients) c.process.kill();
+  await tap?.close();
+  await server?.stop();
+  await ws?.remove();
+});
+
+describe('end-to-end encrypted direct messages (real server, real clients, tapped wire)', () => {
+  it('Alice and Bob exchange messages that neither the wire, the server log nor the registry can read', async () => {
+    const bob = client('bob', tap.port);
+    bob.say('/register bob');
+    await bob.waitFor(/< OK PREKEY/);
+    const alice = client('alice', tap.port);
+    alice.say('/register alice');
+    await alice.waitFor(/< OK PREKEY/);
+
+    alice.say(`/e bob ${SECRET_TO_BOB}`);
+    await alice.waitFor(/\* first contact with bob: pinned/);
+    await alice.waitFor(/< OK EMSG bob/);
+    expect(await bob.waitFor(/\* e2e from alice #1: /)).toMatch(new RegExp(`e2e from alice #1: ${SECRET_TO_BOB}$`));
+    bob.say(`/e alice ${SECRET_TO_ALICE}`);
+    expect(await alice.waitFor(/\* e2e from bob #1: /)).toMatch(new RegExp(`${SECRET_TO_ALICE}$`));
+
+    // Both sides see the same safety number.
+    alice.say('/safety bob');
+    bob.say('/safety alice');
+    const numberOf = (line: string) => /safety number with \w+: ([\d ]+) \(/.exec(line)![1];
+    expect(numberOf(await alice.waitFor(/safety number with bob/))).toBe(numberOf(await bob.waitFor(/safety number with alice/)));
+
+    const wire = tap.bytes();
+    const log = server.log();
+    const registry = await readFile(ws.path('registry.json'));
+    // The session keys, from the clients' debugging key log: one line per direction pair.
+    const keyLog = await readFile(ws.path('e2e-keys.log'), 'utf8');
+    const keys = keyLog.trim().split('\n').flatMap((line) => line.split(' ').slice(3));
+    expect(keys.length).toBeGreaterThanOrEqual(4);
+
+    // The key log is genuine: Bob's receive key opens what the tap saw Alice send.
+    const emsg = /EMSG bob 1 (\S+)\n/.exec(wire.toString('latin1'))!;
+    const bobLine = keyLog.split('\n').find((line) => line.startsWith('E2E bob alice'))!;
+    const opened = openSealed(Buffer.from(bobLine.split(' ')[4]!, 'hex'), { from: 'alice', to: 'bob', counter: 1 }, Buffer.from(emsg[1]!, 'base64'));
+    expect(opened?.toString()).toBe(SECRET_TO_BOB);
+
+    for (const [what, haystack] of [['wire', wire], ['server log', Buffer.from(log)], ['registry', registry]] as const) {
+      for (const secret of [SECRET_TO_BOB, SECRET_TO_ALICE, 'vault code']) {
+        expect(haystack.includes(secret), `${what} contains the plaintext "${secret}"`).toBe(false);
+      }
+      for (const key of keys) {
+        const raw = Buffer.from(key, 'hex');
+        for (const form of [raw, Buffer.from(key), Buffer.from(raw.toString('base64'))]) {
+          expect(haystack.includes(form), `${what} contains a session key`).toBe(false);
+        }
+      }
+    }
+    // What the server does log: who sent an encrypted message to whom, and nothing of it.
+    expect(log).toMatch(/alice EMSG bob #1/);
+    expect(await alice.end()).toBe(0);
+    expect(await bob.end()).toBe(0);
+  });
+});
+
+describe('the recipient rejects, visibly, what a man in the middle does to EMSG', () => {
+  it('modified ciphertext, replayed PDU and reordered PDU', async () => {
+    let held: string | undefined;
+    const mitm = await startTapProxy(server.port, (line) => {
+      const m = /^EMSG (\S+) (\S+) (\d+) (\S+)$/.exec(line);
+      if (m === null) return [line];
+      const [, from, to, counter, payload] = m as unknown as [string, string, string, string, string];
+      const bytes = Buffer.from(payload, 'base64');
+      bytes[0]! ^= 0x20;
+      switch (counter) {
+        case '1':
+          return [`EMSG ${from} ${to} ${counter} ${bytes.toString('base64')}`, line];
+        case '2':
+          return [line, line];
+        case '3':
+          held = line;
+          return [];
+        case '4':
+          return [line, held!];
+        default:
+          return [line];
+      }
+    });
+    try {
+      const carol = client('carol', mitm.port);
+      carol.say('/register carol');
+      await carol.waitFor(/< OK PREKEY/);
+      const dave = client('dave', server.port);
+      dave.say('/register dave');
+      await dave.waitFor(/< OK PREKEY/);
+      for (const text of ['one', 'two', 'three', 'four', 'five']) dave.say(`/e carol ${text}`);
+      await dave.waitFor(/e2e to carol #5/);
+
+      expect(await carol.waitFor(/REJECTED e2e message from dave: message failed authentication/)).toMatch(/counter 1/);
+      await carol.waitFor(/\* e2e from dave #1: one$/);
+      await carol.waitFor(/\* e2e from dave #2: two$/);
+      expect(await carol.waitFor(/REJECTED e2e message from dave: replayed/)).toMatch(/counter 2, expected 3/);
+      expect(await carol.waitFor(/REJECTED e2e message from dave: out-of-order/)).toMatch(/counter 4, expected 3/);
+      await carol.waitFor(/\* e2e from dave #3: three$/);
+      // #4 was spent by the reorder; #5 is then one too far ahead, and says so.
+      await carol.waitFor(/REJECTED e2e message from dave: out-of-order message .*counter 5, expected 4/);
+      const accepted = carol.lines.filter((line) => line.includes('* e2e from dave'));
+      expect(accepted.map((line) => line.replace(/^.* #/, '#'))).toEqual(['#1: one', '#2: two', '#3: three']);
+      expect(carol.stderr()).toMatch(/REJECTED/);
+    } finally {
+      await mitm.close();
+    }
+  });
+});
