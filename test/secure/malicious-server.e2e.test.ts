@@ -1,0 +1,89 @@
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdentityKey } from '../../src/crypto/identity.js';
+import { PinStore } from '../../src/crypto/pin-store.js';
+import { createPrekey } from '../../src/crypto/prekey.js';
+import { startClient } from './helpers/chat-client.js';
+import { workspace } from './helpers/workspace.js';
+
+let ws: Awaited<ReturnType<typeof workspace>>;
+beforeAll(async () => {
+  ws = await workspace();
+});
+afterAll(async () => {
+  await ws?.remove();
+});
+
+const bobIdentity = IdentityKey.generate();
+const bobPrekey = createPrekey(bobIdentity, 'bob');
+const malloryIdentity = IdentityKey.generate();
+const malloryPrekey = createPrekey(malloryIdentity, 'bob');
+
+/**
+ * A server that accepts any login and answers KEYS bob with `keys` (identity, prekey,
+ * signature): a compromised or malicious server. Records every line the client sends.
+ */
+async function maliciousServer(keys: [string, string, string]) {
+  const received: string[] = [];
+  const server = net.createServer((socket) => {
+    socket.write('HELLO CHAT-MSG/1 totally honest server\n');
+    createInterface({ input: socket }).on('line', (line) => {
+      received.push(line);
+      const [verb, arg] = line.split(' ');
+      if (verb === 'AUTH') socket.write(`CHALLENGE ${Buffer.alloc(32, 7).toString('base64')} evil none\n`);
+      else if (verb === 'PROVE') socket.write('OK AUTH alice\n');
+      else if (verb === 'PREKEY') socket.write('OK PREKEY\n');
+      else if (verb === 'KEYS' && arg === 'bob') socket.write(`OK KEYS bob ${keys.join(' ')}\n`);
+      else if (verb === 'EMSG') socket.write('OK EMSG bob\n');
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, received, close: () => new Promise((r) => server.close(r)) };
+}
+
+async function aliceAgainst(keys: [string, string, string], pins: string) {
+  const evil = await maliciousServer(keys);
+  const alice = startClient(evil.port, ['--key', ws.path('alice.key'), '--pins', pins, '--id', 'alice'], ws.dir);
+  await alice.waitFor(/< OK PREKEY/);
+  alice.say('/e bob the plan is on');
+  await alice.waitFor(/< OK KEYS bob/);
+  // Give a wrong client every chance to send before we look.
+  alice.say('PING done');
+  await alice.waitFor(/< PONG|> PING done/);
+  await new Promise((r) => setTimeout(r, 200));
+  alice.process.kill();
+  await alice.process;
+  await evil.close();
+  return { alice, sent: evil.received };
+}
+
+describe("Alice's client against a server that substitutes Bob's keys", () => {
+  it("detects a changed identity key for a pinned Bob, warns loudly and refuses to send", async () => {
+    const pins = ws.path('alice-pins-changed.json');
+    await (await PinStore.open(pins)).pin('bob', bobIdentity.publicKey);
+    const { alice, sent } = await aliceAgainst([malloryIdentity.publicKey, malloryPrekey.publicKey, malloryPrekey.signature], pins);
+    expect(alice.lines.join('\n')).toMatch(/WARNING: cannot use bob's keys: bob's identity key CHANGED/);
+    expect(alice.lines.join('\n')).toMatch(/refusing to send to bob, not sent: the plan is on/);
+    expect(alice.stderr()).toMatch(/identity key CHANGED/);
+    expect(sent.filter((line) => line.startsWith('EMSG'))).toEqual([]);
+    // The pin is not replaced by the forgery.
+    expect((await PinStore.open(pins)).check('bob', bobIdentity.publicKey).status).toBe('match');
+  });
+
+  it("detects a prekey that Bob's identity key did not sign, and refuses to send", async () => {
+    const pins = ws.path('alice-pins-prekey.json');
+    const { alice, sent } = await aliceAgainst([bobIdentity.publicKey, malloryPrekey.publicKey, malloryPrekey.signature], pins);
+    expect(alice.lines.join('\n')).toMatch(/WARNING: cannot use bob's keys: bob's prekey is not signed by bob's identity key/);
+    expect(sent.filter((line) => line.startsWith('EMSG'))).toEqual([]);
+  });
+
+  it("sends when the server hands out Bob's genuine keys (the control case)", async () => {
+    const pins = ws.path('alice-pins-genuine.json');
+    await (await PinStore.open(pins)).pin('bob', bobIdentity.publicKey);
+    const { alice, sent } = await aliceAgainst([bobIdentity.publicKey, bobPrekey.publicKey, bobPrekey.signature], pins);
+    expect(alice.lines.join('\n')).not.toMatch(/WARNING/);
+    expect(sent.filter((line) => line.startsWith('EMSG bob 1 '))).toHaveLength(1);
+  });
+});
