@@ -43,12 +43,12 @@ export function buildSequenceDiagram(pdus: Pdu[], connections: Connection[]): Se
   };
 }
 
-/** Mermaid's message text may not hold `;` or `#` raw; it takes `#NN;` entity codes. */
-const mermaidText = (text: string) => text.replace(/[#;<>]/g, (ch) => `#${ch.charCodeAt(0)};`);
+/** Mermaid's texts may not hold `;` or `#` raw (nor `:` in a participant's name); it takes `#NN;` entity codes. */
+const mermaidText = (text: string, special = /[#;<>]/g) => text.replace(special, (ch) => `#${ch.charCodeAt(0)};`);
 
 export function renderMermaid(diagram: SequenceDiagram): string {
   const lines = ['sequenceDiagram'];
-  for (const p of diagram.participants) lines.push(`  participant ${p.key} as ${mermaidText(p.label)}`);
+  for (const p of diagram.participants) lines.push(`  participant ${p.key} as ${mermaidText(p.label, /[#;<>:]/g)}`);
   for (const a of diagram.arrows) {
     lines.push(`  ${a.from}${a.response ? '-->>' : '->>'}${a.to}: #${a.frame} ${mermaidText(a.label)}`);
   }
