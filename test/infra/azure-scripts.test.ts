@@ -1,7 +1,8 @@
+import { execa } from 'execa';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { azEnvironment, bundleServer, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
+import { AZURE_DIR, azEnvironment, bundleServer, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
 
 // The scripts' own logic with `az` replaced by fake-az.sh (Azure is out of reach here), against a REAL
 // CHAT-MSG server on 127.0.0.1 standing in for the VM's public address.
@@ -151,6 +152,24 @@ describe('destroy.sh', () => {
     expect(result.exitCode).toBe(1);
     expect(String(result.stderr)).toMatch(/run with --yes/);
     expect(startsWith(await az.calls(), 'group delete')).toEqual([]);
+  });
+
+  // On a terminal (util-linux `script` gives it one) it lists the resources and asks.
+  it.each([
+    ['n', 1, false],
+    ['y', 0, true],
+  ])('on a terminal, answering %s -> exit %i, deleted: %s', async (answer, exitCode, deleted) => {
+    const az = await azEnvironment({ GROUP_EXISTS: 'true' });
+    const result = await execa('script', ['-qec', `${AZURE_DIR}/destroy.sh`, '/dev/null'], {
+      env: az.env,
+      extendEnv: false,
+      input: `${answer}\n`,
+      reject: false,
+    });
+    expect(result.exitCode).toBe(exitCode);
+    expect(result.stdout).toMatch(/Microsoft\.Compute\/virtualMachines\s+chatmsg-server/);
+    expect(result.stdout).toMatch(/Delete resource group chatmsg-lab and everything above\? \[y\/N\]/);
+    expect(startsWith(await az.calls(), 'group delete').length > 0).toBe(deleted);
   });
 
   it('never deletes a group deploy.sh did not create', async () => {

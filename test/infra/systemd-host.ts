@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { WrittenFile } from './azure-helpers.js';
@@ -33,6 +34,16 @@ export async function buildHostImage(): Promise<void> {
   if (build.exitCode !== 0) throw new Error(`building ${HOST_IMAGE} failed:\n${build.stderr}`);
 }
 
+/**
+ * How systemd in the container gets its cgroups. cgroup v1 hosts (this project's CI): the host hierarchy
+ * read-only, docker confines the container within it. cgroup v2 hosts: a private cgroup namespace.
+ */
+function cgroupArgs(): string[] {
+  return existsSync('/sys/fs/cgroup/cgroup.controllers')
+    ? ['--cgroupns=private']
+    : ['-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro'];
+}
+
 export class SystemdHost {
   readonly name = `chatmsg-provision-test-${randomBytes(4).toString('hex')}`;
   #ip = '';
@@ -53,8 +64,7 @@ export class SystemdHost {
     const run = await docker([
       'run', '-d', '--name', this.name,
       '--tmpfs', '/run', '--tmpfs', '/run/lock',
-      // cgroup v1 hosts (Debian 12 CI): systemd reads the hierarchy, docker confines it.
-      '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro',
+      ...cgroupArgs(),
       '-v', `${process.execPath}:${NODE_IN_CONTAINER}:ro`,
       HOST_IMAGE,
     ]);
