@@ -16,6 +16,12 @@ async function records(file: string): Promise<{ header: Buffer; records: Buffer[
   return { header: bytes.subarray(0, GLOBAL_HEADER), records: list };
 }
 
+/** The bytes of frame `frame` (1-based) as captured, without the pcap record header. */
+export async function frameBytes(file: string, frame: number): Promise<Buffer> {
+  const record = (await records(file)).records[frame - 1]!;
+  return record.subarray(RECORD_HEADER);
+}
+
 /**
  * Writes a copy of a capture in which frame `frame` (1-based) is sent again right after frame
  * `after`, 1 µs later: on the wire that is exactly what a TCP retransmission of the segment looks like.

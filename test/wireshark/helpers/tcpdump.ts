@@ -7,12 +7,13 @@ export interface LoopbackCapture {
 }
 
 /**
- * Starts a real tcpdump on the loopback interface writing `file` (packet-buffered, so nothing
+ * Starts a real tcpdump on the loopback interface (or `iface`: `any` gives Linux cooked headers
+ * instead of Ethernet) writing `file` (packet-buffered, so nothing
  * is lost at stop; immediate mode, so the kernel does not hold packets back in a buffer block
  * that a stop would drop), with a BPF filter such as `tcp port 5151`, and waits until it listens.
  */
-export async function captureLoopback(file: string, filter: string): Promise<LoopbackCapture> {
-  const child: ResultPromise = execa('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-n', '-w', file, filter], {
+export async function captureLoopback(file: string, filter: string, iface = 'lo'): Promise<LoopbackCapture> {
+  const child: ResultPromise = execa('tcpdump', ['-i', iface, '--immediate-mode', '-U', '-n', '-w', file, filter], {
     reject: false,
     buffer: false,
     stdin: 'ignore',

@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeCapture } from '../../src/analyze/analysis.js';
+import type { Frame } from '../../src/analyze/capture-model.js';
+import { headerFields } from '../../src/analyze/header-fields.js';
+import { startServer } from '../helpers/server-process.js';
+import { frameBytes } from '../wireshark/helpers/pcap-file.js';
+import { RawPeer } from '../wireshark/helpers/raw-peer.js';
+import { captureLoopback } from '../wireshark/helpers/tcpdump.js';
+import { SEGMENTED_PCAP } from './fixture.js';
+
+/** Checks every byte range the report gives against the frame's real bytes. */
+async function expectRangesMatchBytes(pcap: string, frame: Frame): Promise<void> {
+  const bytes = await frameBytes(pcap, frame.number);
+  const at = (field: string) => {
+    const row = headerFields(frame).find((r) => r.field === field)!;
+    return bytes.subarray(row.bytes[0], row.bytes[1] + 1);
+  };
+  expect([...at('source address')].join('.')).toBe(frame.ip.src);
+  expect([...at('destination address')].join('.')).toBe(frame.ip.dst);
+  expect(at('TTL')[0]).toBe(frame.ip.ttl);
+  expect(at('total length').readUInt16BE(0)).toBe(frame.ip.totalLength);
+  expect(at('protocol')[0]).toBe(6);
+  expect(at('version, header length')[0]! >> 4).toBe(4);
+  expect(at('source port').readUInt16BE(0)).toBe(frame.tcp.srcPort);
+  expect(at('destination port').readUInt16BE(0)).toBe(frame.tcp.dstPort);
+  expect(at('sequence number').readUInt32BE(0)).toBe(frame.tcp.seqRaw);
+  expect(at('acknowledgment number').readUInt32BE(0)).toBe(frame.tcp.ackRaw);
+  expect(at('window').readUInt16BE(0)).toBe(frame.tcp.window);
+  expect(at('header length, flags').readUInt16BE(0) & 0x0fff).toBe(frame.tcp.flags);
+  const payload = at('TCP payload').toString('utf8');
+  expect(frame.pdus.map((p) => `${p.line}\n`).join('')).toContain(payload.replace(/\r\n/g, '\n'));
+}
+
+describe('header byte ranges in the report are the real bytes of the frame', () => {
+  it('on an Ethernet (loopback) capture', async () => {
+    const analysis = await analyzeCapture(SEGMENTED_PCAP);
+    const frame = analysis.frames.find((f) => f.pdus.some((p) => p.line === 'MSG ALL hello everyone'))!;
+    expect(frame.eth).toBeDefined();
+    const bytes = await frameBytes(SEGMENTED_PCAP, frame.number);
+    expect(bytes.readUInt16BE(12)).toBe(0x0800);
+    await expectRangesMatchBytes(SEGMENTED_PCAP, frame);
+  });
+
+  describe('on a Linux cooked capture (tcpdump -i any), which has no Ethernet header', () => {
+    let dir: string;
+    let pcap: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'chatmsg-any-'));
+      pcap = join(dir, 'any.pcap');
+      const server = await startServer();
+      const capture = await captureLoopback(pcap, `tcp port ${server.port}`, 'any');
+      try {
+        const peer = await RawPeer.connect(server.port);
+        await peer.waitFor('HELLO ');
+        await peer.sendChunks(['LOGIN carol\n']);
+        await peer.waitFor('OK LOGIN carol\n');
+        await peer.close();
+      } finally {
+        await capture.stop();
+        await server.stop();
+      }
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('gives IPv4 and TCP ranges after the cooked header', async () => {
+      const analysis = await analyzeCapture(pcap);
+      const frame = analysis.frames.find((f) => f.pdus.some((p) => p.line === 'LOGIN carol'))!;
+      expect(frame.eth).toBeUndefined();
+      expect(headerFields(frame).some((r) => r.layer === 'Ethernet')).toBe(false);
+      await expectRangesMatchBytes(pcap, frame);
+    });
+  });
+});
