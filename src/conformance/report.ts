@@ -3,7 +3,7 @@ import type { CheckResult } from './types.js';
 
 /** One table row for a check; a failure adds indented lines: sent, expected, got. */
 export function formatResult(result: CheckResult, nameWidth = 44): string {
-  const head = `${result.status}  ${result.name.padEnd(nameWidth)} ${String(result.ms).padStart(6)} ms  ${result.title}`;
+  const head = `${result.status.padEnd(6)}  ${result.name.padEnd(nameWidth)} ${String(result.ms).padStart(6)} ms  ${result.title}`;
   if (result.status === 'SKIP') return `${head}\n      skipped: ${result.skipReason}`;
   if (result.status === 'PASS' || !result.failure) return head;
   const { sent, expected, got } = result.failure;
@@ -12,7 +12,7 @@ export function formatResult(result: CheckResult, nameWidth = 44): string {
 }
 
 export function tableHeader(nameWidth = 44): string {
-  return `${'RESULT'.padEnd(6)}${'CHECK'.padEnd(nameWidth)}  ${'TIME'.padStart(9)}  WHAT`;
+  return `RESULT  ${'CHECK'.padEnd(nameWidth)} ${'TIME'.padStart(9)}  WHAT`;
 }
 
 export function formatSummary(summary: Summary): string {

@@ -51,7 +51,7 @@ describe('conformance suite against our own server (the protocol integration tes
     expect(lines[0]).toBe(`CHAT-MSG/1 conformance of 127.0.0.1:${server.port}: ${ALL_CHECKS.length} of ${ALL_CHECKS.length} checks`);
     expect(result.stdout).toContain(`Load it will put on 127.0.0.1:${server.port} (each bounded, one after another):`);
     expect(result.stdout).toContain('  - slow-reader: 1 client stops reading, up to 16 clients send it max-line messages');
-    expect(lines.filter((line) => /^PASS {2}\S+/.test(line))).toHaveLength(ALL_CHECKS.length);
+    expect(lines.filter((line) => /^PASS {4}\S+/.test(line))).toHaveLength(ALL_CHECKS.length);
     expect(lines.at(-1)).toBe(`${ALL_CHECKS.length} passed, 0 failed, 0 skipped`);
 
     const sheet = JSON.parse(await readFile(json, 'utf8')) as RunReport;
@@ -64,7 +64,7 @@ describe('conformance suite against our own server (the protocol integration tes
   it('--only runs just the named groups', async () => {
     const result = await execa('node', [CONFORMANCE_BIN, `127.0.0.1:${server.port}`, '--only', 'ping,help'], { reject: false });
     expect(result.exitCode).toBe(0);
-    const rows = result.stdout.split('\n').filter((line) => /^(PASS|FAIL|SKIP) {2}/.test(line));
+    const rows = result.stdout.split('\n').filter((line) => /^(PASS|FAIL|SKIP) {4}/.test(line));
     const names = ALL_CHECKS.filter((check) => check.group === 'ping' || check.group === 'help').map((check) => check.name);
     expect(rows.map((row) => row.split(/\s+/)[1])).toEqual(names);
     expect(result.stdout).not.toContain('Load it will put');
@@ -74,9 +74,9 @@ describe('conformance suite against our own server (the protocol integration tes
   it('without the limit options the limit checks are skipped with a reason, and that still exits 0', async () => {
     const result = await execa('node', [CONFORMANCE_BIN, `127.0.0.1:${server.port}`, '--only', 'errors'], { reject: false });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^SKIP {2}errors\/408-login-timeout .*\n\s+skipped: needs --login-timeout S/m);
-    expect(result.stdout).toMatch(/^SKIP {2}errors\/429-rate-limited /m);
-    expect(result.stdout).toMatch(/^SKIP {2}errors\/503-server-full /m);
+    expect(result.stdout).toMatch(/^SKIP {4}errors\/408-login-timeout .*\n\s+skipped: needs --login-timeout S/m);
+    expect(result.stdout).toMatch(/^SKIP {4}errors\/429-rate-limited /m);
+    expect(result.stdout).toMatch(/^SKIP {4}errors\/503-server-full /m);
     expect(result.stdout).toMatch(/ passed, 0 failed, 3 skipped$/);
   });
 });

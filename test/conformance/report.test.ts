@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { err, formatResult, formatSummary, help, line, list, summarize, type CheckResult, type Received } from '../../src/conformance/index.js';
+import { err, formatResult, formatSummary, help, line, list, summarize, tableHeader, type CheckResult, type Received } from '../../src/conformance/index.js';
 import { parseServerLine } from '../../src/protocol/index.js';
 
 const base = { name: 'broadcast/no-echo', group: 'broadcast', title: 'no echo', ms: 302 } as const;
@@ -10,7 +10,15 @@ function received(text: string): Received {
 
 describe('report', () => {
   it('a PASS is one row', () => {
-    expect(formatResult({ ...base, status: 'PASS' })).toBe(`PASS  ${'broadcast/no-echo'.padEnd(44)}    302 ms  no echo`);
+    expect(formatResult({ ...base, status: 'PASS' })).toBe(`PASS    ${'broadcast/no-echo'.padEnd(44)}    302 ms  no echo`);
+  });
+
+  it('the header lines up with the rows', () => {
+    const header = tableHeader();
+    const row = formatResult({ ...base, status: 'PASS' });
+    expect(header.indexOf('CHECK')).toBe(row.indexOf('broadcast/'));
+    expect(header.indexOf('TIME') + 'TIME'.length).toBe(row.indexOf(' ms') + ' ms'.length);
+    expect(header.indexOf('WHAT')).toBe(row.indexOf('no echo'));
   });
 
   it('a FAIL adds what was sent, what was expected and what came back', () => {
