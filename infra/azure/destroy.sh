@@ -48,5 +48,6 @@ if ! $yes && ! $DRY_RUN; then
 fi
 
 log "deleting resource group $RESOURCE_GROUP (a few minutes)"
-az_do group delete --name "$RESOURCE_GROUP" --yes "${no_wait[@]}"
+# ${a[@]+...}: an empty array under set -u, also in macOS's bash 3.2.
+az_do group delete --name "$RESOURCE_GROUP" --yes ${no_wait[@]+"${no_wait[@]}"}
 if ! $DRY_RUN; then log "deleted: nothing of the lab is left to pay for"; fi

@@ -48,7 +48,7 @@ usage_error() {
   exit 2
 }
 # Prints the comment block at the top of the running script (lines 2.. up to the first non-comment).
-print_help() { sed -n '2,/^[^#]/{/^# shellcheck/d;/^#/s/^# \{0,1\}//p}' "$0"; }
+print_help() { awk 'NR > 1 && !/^#/ { exit } NR > 1 && !/^# shellcheck/ { sub(/^# ?/, ""); print }' "$0"; }
 
 # The names Azure derives from the VM's name.
 nsg_name() { echo "$VM_NAME-nsg"; }

@@ -52,7 +52,8 @@ is_port "$CHAT_PORT" || usage_error "bad port '$CHAT_PORT': expected 1-65535"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-gzip -9 -n -c "$bundle" | base64 -w 0 >"$work/bundle.b64"
+# One line of base64 (tr, not base64 -w 0: macOS's base64 has no -w).
+gzip -9 -n -c "$bundle" | base64 | tr -d '\n' >"$work/bundle.b64"
 printf 'CHATMSG_PORT=%s\nCHATMSG_OPTIONS=%s\nNODE_MAJOR=%s\n' "$CHAT_PORT" "$SERVER_OPTIONS" "$NODE_MAJOR" >"$work/server.env"
 
 # Each "@@NAME@@" line becomes the file PLACEHOLDER_NAME names, every line indented like the placeholder.

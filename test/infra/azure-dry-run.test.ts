@@ -182,3 +182,13 @@ describe('destroy.sh --dry-run', () => {
     expect(azLines(String(result.stdout))).toContain('az group delete --name chatmsg-lab --yes --no-wait');
   });
 });
+
+describe('--help', () => {
+  it.each(['deploy.sh', 'status.sh', 'destroy.sh', 'render-cloud-init.sh'])('%s prints its usage and exits 0', async (script) => {
+    const az = await azEnvironment();
+    const result = await runScript(script, ['--help'], az.env);
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stdout)).toMatch(new RegExp(`^Usage: ${script.replace('.', '\\.')} `, 'm'));
+    expect(String(result.stdout)).not.toMatch(/shellcheck|^#/m);
+  });
+});
