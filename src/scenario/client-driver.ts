@@ -35,11 +35,12 @@ export interface ClientLauncher {
   /** Where the clients run, for the log: `local processes`, `container lab-client-1` ... */
   readonly where: string;
   /**
-   * Starts a `chatmsg-client <host> <port> ...CLIENT_ARGS` for the scenario client `name`
-   * and calls `onLine` with every line it writes to stdout (the transcript format of
-   * src/client/transcript.ts), in order.
+   * Starts `chatmsg-client <host> <port> ...SCENARIO_CLIENT_ARGS ...extraArgs` for the scenario
+   * client `name` and calls `onLine` with every line it writes to stdout (the transcript format
+   * of src/client/transcript.ts), in order. `extraArgs` come from the scenario (`client:` header,
+   * `alice! connect <options>`); a launcher that cannot pass them must refuse, not drop them.
    */
-  launch(name: string, server: ServerAddress, onLine: (line: string) => void): Promise<ClientDriver>;
+  launch(name: string, server: ServerAddress, onLine: (line: string) => void, extraArgs?: readonly string[]): Promise<ClientDriver>;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { parseTranscriptLine } from '../client/transcript.js';
+import { escapeForTerminal } from '../protocol/index.js';
 import type { ClientDriver, ClientExit } from './client-driver.js';
 import type { ClientSummary } from './result.js';
 
-/** A line the client received, and when the runner saw it. */
+/** A line the client printed as received or sent, with the client's timestamp. */
 export interface ReceivedLine {
   text: string;
   /** The client's own timestamp, `HH:MM:SS.mmm`. */
@@ -21,11 +22,12 @@ export class ClientSession {
   /** Every stdout line of the client, as printed: the evidence transcript. */
   readonly transcript: string[] = [];
   readonly received: ReceivedLine[] = [];
-  /** Times (`HH:MM:SS.mmm`) of the lines the client reports as sent, in order. */
-  readonly sentTimes: string[] = [];
+  /** The lines the client reports as sent (its `>` lines), in order. */
+  readonly sent: ReceivedLine[] = [];
   /** Index of the next received line a step has not consumed yet. */
   cursor = 0;
-  sendsRequested = 0;
+  /** Index of the next sent line not yet matched to a send of the runner. */
+  #sentCursor = 0;
   /** Set when the steps are over: lines after it came from the cleanup, not the scenario. */
   #stepsEndedAt: number | undefined;
   #driver: ClientDriver | undefined;
@@ -63,7 +65,7 @@ export class ClientSession {
     const entry = parseTranscriptLine(raw);
     if (!entry) return;
     if (entry.kind === 'received') this.received.push({ text: entry.text, time: entry.time });
-    else if (entry.kind === 'sent') this.sentTimes.push(entry.time);
+    else if (entry.kind === 'sent') this.sent.push({ text: entry.text, time: entry.time });
     else if (entry.text.startsWith('connected to ')) this.#connected = true;
     this.#notify();
   }
@@ -79,7 +81,7 @@ export class ClientSession {
   }
 
   summary(): ClientSummary {
-    return { exit: this.#exit ?? null, sent: this.sentTimes.length, received: this.received.length, unchecked: this.unchecked() };
+    return { exit: this.#exit ?? null, sent: this.sent.length, received: this.received.length, unchecked: this.unchecked() };
   }
 
   /** The next unconsumed line (consuming it), waiting until `deadline` (a Date.now() value). */
@@ -93,6 +95,23 @@ export class ClientSession {
       if (this.#exit) return { exit: this.#exit };
       if (!(await this.#waitUntil(deadline))) return { timeout: true };
     }
+  }
+
+  /**
+   * Waits until the client reports that it sent `line` (its `>` echo), after the echoes already
+   * matched; returns the client's timestamp of it. Lines the client sent on its own (--id's
+   * LOGIN, a keepalive PING) are passed over.
+   */
+  async sentEcho(line: string, deadline: number): Promise<string | undefined> {
+    const echo = escapeForTerminal(line);
+    let found = -1;
+    const seen = () => {
+      found = this.sent.findIndex((entry, i) => i >= this.#sentCursor && entry.text === echo);
+      return found !== -1;
+    };
+    if (!(await this.until(seen, deadline))) return undefined;
+    this.#sentCursor = found + 1;
+    return this.sent[found]!.time;
   }
 
   /** Waits until `condition()` holds; false on timeout or when the client ended first. */

@@ -10,8 +10,8 @@ export const CLIENT_ENTRY = fileURLToPath(new URL('../cli/client.js', import.met
 export class LocalClientLauncher implements ClientLauncher {
   readonly where = 'local chatmsg-client processes';
 
-  async launch(_name: string, server: ServerAddress, onLine: (line: string) => void): Promise<ClientDriver> {
-    const child = execa(process.execPath, [CLIENT_ENTRY, server.host, String(server.port), ...SCENARIO_CLIENT_ARGS], {
+  async launch(_name: string, server: ServerAddress, onLine: (line: string) => void, extraArgs: readonly string[] = []): Promise<ClientDriver> {
+    const child = execa(process.execPath, [CLIENT_ENTRY, server.host, String(server.port), ...SCENARIO_CLIENT_ARGS, ...extraArgs], {
       buffer: false,
       reject: false,
       stdin: 'pipe',

@@ -21,7 +21,7 @@ export class ScenarioSyntaxError extends Error {
   }
 }
 
-const HEADER_KEYS = ['name', 'description', 'clients', 'server'] as const;
+const HEADER_KEYS = ['name', 'description', 'clients', 'server', 'client'] as const;
 type HeaderKey = (typeof HEADER_KEYS)[number];
 
 const CLIENT_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -69,7 +69,7 @@ export function parseScenario(text: string, file: string): Scenario {
       if (sawStep) fail(`header "${key}:" must come before the first step`);
       if (header.has(key)) fail(`header "${key}:" given twice`);
       const value = headerMatch[2]!.trim();
-      if (value === '' && key !== 'server') fail(`header "${key}:" needs a value`);
+      if (value === '' && key !== 'server' && key !== 'client') fail(`header "${key}:" needs a value`);
       header.set(key, value);
       if (key === 'clients') clients = parseClientList(value, fail);
       return;
@@ -148,11 +148,14 @@ export function parseScenario(text: string, file: string): Scenario {
     description,
     clients,
     connectAtStart,
-    serverArgs: (header.get('server') ?? '').split(/\s+/).filter((arg) => arg !== ''),
+    serverArgs: words(header.get('server') ?? ''),
+    clientArgs: words(header.get('client') ?? ''),
     file,
     steps: top,
   };
 }
+
+const words = (text: string) => text.split(/\s+/).filter((word) => word !== '');
 
 function parseClientList(value: string, fail: (reason: string) => never): string[] {
   const names = value.split(/\s+/);
@@ -177,14 +180,13 @@ function parsePattern(body: string, fail: (reason: string) => never): LinePatter
 }
 
 function parseAction(client: string, body: string, timeoutMs: number, at: SourceLocation, fail: (reason: string) => never): Step {
-  const [action, ...args] = body.split(/\s+/);
+  const [action, ...args] = words(body);
   const noArgs = () => {
     if (args.length > 0) fail(`${action} takes no arguments`);
   };
   switch (action) {
     case 'connect':
-      noArgs();
-      return { kind: 'connect', client, timeoutMs, at };
+      return { kind: 'connect', client, args, timeoutMs, at };
     case 'disconnect':
       noArgs();
       return { kind: 'disconnect', client, at };
@@ -201,7 +203,7 @@ function parseAction(client: string, body: string, timeoutMs: number, at: Source
       return { kind: 'quiet', client, durationMs: ms!, at };
     }
     default:
-      return fail(`unknown action "${action}" (known: connect, disconnect, eof, exit <code>, quiet <duration>)`);
+      return fail(`unknown action "${action}" (known: connect [client options], disconnect, eof, exit <code>, quiet <duration>)`);
   }
 }
 

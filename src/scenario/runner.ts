@@ -88,10 +88,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     return result;
   };
 
-  const connect = async (name: string, timeoutMs: number): Promise<Outcome> => {
+  const connect = async (name: string, timeoutMs: number, args: readonly string[] = []): Promise<Outcome> => {
     const s = session(name);
-    const driver = await options.launcher.launch(name, options.server, (line) => s.onLine(line));
-    s.attach(driver);
+    const extraArgs = [...scenario.clientArgs, ...args];
+    try {
+      s.attach(await options.launcher.launch(name, options.server, (line) => s.onLine(line), extraArgs));
+    } catch (error) {
+      return { ok: false, expected: `a client started by ${options.launcher.where}`, got: (error as Error).message };
+    }
     const deadline = Date.now() + timeoutMs;
     if (!(await s.until(() => s.connected, deadline))) {
       return { ok: false, expected: `a connection to ${options.server.host}:${options.server.port}`, got: s.exit ? describeExit(s.exit) : `no connection within ${timeoutMs}ms` };
@@ -120,30 +124,30 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
   };
 
-  const waitForSends = async (names: { client: string; index: number }[]): Promise<Outcome> => {
+  /** Waits for each client's `>` echo of the lines it was given; their times, or the failure. */
+  const waitForSends = async (sends: { client: string; line: string }[]): Promise<string[] | Outcome> => {
     const deadline = Date.now() + DEFAULT_TIMEOUT_MS;
-    for (const { client, index } of names) {
+    const times: string[] = [];
+    for (const { client, line } of sends) {
       const s = session(client);
-      if (!(await s.until(() => s.sentTimes.length > index, deadline))) {
-        return { ok: false, client, expected: 'the client to send the line', got: s.exit ? describeExit(s.exit) : `not sent within ${DEFAULT_TIMEOUT_MS}ms` };
+      const time = await s.sentEcho(line, deadline);
+      if (time === undefined) {
+        return { ok: false, client, expected: `the client to send: ${line}`, got: s.exit ? describeExit(s.exit) : `not sent within ${DEFAULT_TIMEOUT_MS}ms` };
       }
+      times.push(time);
     }
-    return { ok: true };
+    return times;
   };
 
   const together = async (step: TogetherStep): Promise<Outcome> => {
     const ready = step.sends.map((send) => ({ client: send.client, line: send.line, driver: session(send.client).driver! }));
-    const indexes: { client: string; index: number }[] = [];
     // The barrier: everything is prepared above; here the lines go to every stdin in one tick.
     const before = performance.now();
-    for (const { client, line, driver } of ready) {
-      driver.send(line);
-      indexes.push({ client, index: session(client).sendsRequested++ });
-    }
+    for (const { line, driver } of ready) driver.send(line);
     const writeMs = performance.now() - before;
-    const sent = await waitForSends(indexes);
-    if (!sent.ok) return sent;
-    const times = indexes.map(({ client, index }) => clockMs(session(client).sentTimes[index]!));
+    const sent = await waitForSends(ready);
+    if (!Array.isArray(sent)) return sent;
+    const times = sent.map(clockMs);
     const spreadMs = Math.max(...times) - Math.min(...times);
     return { ok: true, spreadMs, detail: `${ready.length} lines written in ${writeMs.toFixed(2)} ms; the clients sent them within ${spreadMs} ms of each other` };
   };
@@ -186,9 +190,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const runStep = async (step: Step): Promise<Outcome> => {
     switch (step.kind) {
       case 'send': {
-        const s = session(step.client);
-        s.driver!.send(step.line);
-        return waitForSends([{ client: step.client, index: s.sendsRequested++ }]);
+        session(step.client).driver!.send(step.line);
+        const sent = await waitForSends([step]);
+        return Array.isArray(sent) ? { ok: true } : sent;
       }
       case 'expect':
         return expectOne(step);
@@ -197,7 +201,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       case 'unordered':
         return unordered(step);
       case 'connect':
-        return connect(step.client, step.timeoutMs);
+        return connect(step.client, step.timeoutMs, step.args);
       case 'disconnect': {
         session(step.client).driver!.kill();
         const exit = await waitExit(step.client, KILL_WAIT_MS);

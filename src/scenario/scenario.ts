@@ -35,10 +35,12 @@ export interface ExpectStep {
   at: SourceLocation;
 }
 
-/** `alice! connect`: open alice's connection here instead of at the start. */
+/** `alice! connect [client options]`: open alice's connection here instead of at the start. */
 export interface ConnectStep {
   kind: 'connect';
   client: string;
+  /** Extra chatmsg-client options for this client, after the scenario's `client:` options. */
+  args: string[];
   timeoutMs: number;
   at: SourceLocation;
 }
@@ -117,6 +119,8 @@ export interface Scenario {
   connectAtStart: string[];
   /** Extra options for a server the runner starts itself (`server: --login-timeout 1`). */
   serverArgs: string[];
+  /** Extra chatmsg-client options for every client (`client: --keepalive 5`). */
+  clientArgs: string[];
   /** The file it was read from. */
   file: string;
   steps: Step[];

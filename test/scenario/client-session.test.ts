@@ -18,7 +18,7 @@ describe('ClientSession', () => {
     s.onLine('not a transcript line');
     expect(s.connected).toBe(true);
     expect(s.received).toEqual([{ text: 'HELLO CHAT-MSG/1 hi', time: '10:00:00.001' }]);
-    expect(s.sentTimes).toEqual(['10:00:00.002']);
+    expect(s.sent).toEqual([{ text: 'LOGIN alice', time: '10:00:00.002' }]);
     expect(s.transcript).toHaveLength(4);
   });
 
@@ -42,6 +42,19 @@ describe('ClientSession', () => {
     end(exit);
     expect(await waiting).toEqual({ exit });
     expect(s.exit).toEqual(exit);
+  });
+
+  it('matches the runner sends to the client > echoes, passing over lines it sent on its own', async () => {
+    const s = new ClientSession('bob');
+    s.onLine('10:00:00.001 > LOGIN bob');
+    s.onLine('10:00:00.002 > PING');
+    expect(await s.sentEcho('PING', Date.now() + 1000)).toBe('10:00:00.002');
+    const second = s.sentEcho('PING', Date.now() + 5000);
+    setTimeout(() => s.onLine('10:00:00.009 > PING'), 20);
+    expect(await second).toBe('10:00:00.009');
+    expect(await s.sentEcho('MSG ALL \x1b', Date.now() + 30)).toBeUndefined();
+    s.onLine('10:00:00.010 > MSG ALL \\x1b');
+    expect(await s.sentEcho('MSG ALL \x1b', Date.now() + 30)).toBe('10:00:00.010');
   });
 
   it('lists unchecked lines up to the end of the steps only', async () => {

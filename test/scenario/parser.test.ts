@@ -32,9 +32,11 @@ describe('parseDuration', () => {
 
 describe('parseScenario header', () => {
   it('reads name, description, clients and server options', () => {
-    const s = parseScenario('# c\nname: n\ndescription: d d\nclients: a b\nserver: --max-clients 3  --rate-limit 5\n', 'dir/f.scenario');
+    const s = parseScenario('# c\nname: n\ndescription: d d\nclients: a b\nserver: --max-clients 3  --rate-limit 5\nclient: --keepalive 5\n', 'dir/f.scenario');
     expect(s).toMatchObject({ name: 'n', description: 'd d', clients: ['a', 'b'], connectAtStart: ['a', 'b'], file: 'dir/f.scenario' });
     expect(s.serverArgs).toEqual(['--max-clients', '3', '--rate-limit', '5']);
+    expect(s.clientArgs).toEqual(['--keepalive', '5']);
+    expect(parseScenario(header, 'f.scenario')).toMatchObject({ serverArgs: [], clientArgs: [] });
     expect(s.steps).toEqual([]);
   });
   it('defaults the name to the file name', () => {
@@ -43,7 +45,7 @@ describe('parseScenario header', () => {
   it('reports missing, unknown, repeated and late headers with file:line', () => {
     expect(() => parseScenario('clients: a\n', 'f.scenario')).toThrow('f.scenario:1: missing header "description:"');
     expect(() => parseScenario('description: d\n', 'f.scenario')).toThrow('missing header "clients:"');
-    expect(syntaxError('colour: red\n').message).toBe('x.scenario:3: unknown header "colour:" (known: name, description, clients, server)');
+    expect(syntaxError('colour: red\n').message).toBe('x.scenario:3: unknown header "colour:" (known: name, description, clients, server, client)');
     expect(syntaxError('description: again\n').message).toBe('x.scenario:3: header "description:" given twice');
     expect(syntaxError('alice> PING\nname: late\n').message).toBe('x.scenario:4: header "name:" must come before the first step');
     expect(syntaxError('', 'description: d\nclients: a a\n').message).toContain('client "a" listed twice');
@@ -85,6 +87,8 @@ describe('parseScenario steps', () => {
   it('connects clients with a connect step later, the others at the start', () => {
     const s = parse('alice> LOGIN alice\nbob! connect\nbob> LOGIN bob\n');
     expect(s.connectAtStart).toEqual(['alice']);
+    expect(s.steps[1]).toMatchObject({ kind: 'connect', client: 'bob', args: [] });
+    expect(parse('bob! connect  --id bob --keepalive 1\n').steps[0]).toMatchObject({ args: ['--id', 'bob', '--keepalive', '1'] });
     expect(syntaxError('bob> LOGIN bob\nbob! connect\n').message).toBe('x.scenario:3: bob is used before its "bob! connect" step');
     expect(syntaxError('bob! connect\nbob! connect\n').message).toBe('x.scenario:4: bob is already connected');
   });

@@ -77,6 +77,15 @@ describe('shipped scenarios', () => {
   });
 });
 
+describe('client options in a scenario', () => {
+  it('the client: header reaches every client, connect options one client', async () => {
+    const run = await scenario([`${FIXTURES}/client-options.scenario`]);
+    expect(run.exitCode, run.stdout).toBe(0);
+    const bob = await readFile(join(evidenceDir(run.stdout), 'client-bob.log'), 'utf8');
+    expect(bob).toMatch(/> LOGIN bob\n[^]*> LIST\n/);
+  });
+});
+
 describe('failing scenarios', () => {
   it('a wrong expectation names the step, the client, what was expected and what came', async () => {
     const run = await scenario([`${FIXTURES}/broken.scenario`]);
