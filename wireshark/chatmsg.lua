@@ -437,3 +437,6 @@ end
 
 register_port()
 chatmsg:register_heuristic("tcp", heuristic)
+-- Inside TLS (the secure extension's --tls): decrypt with a key log, then "Decode As" or
+-- `tshark -d tcp.port==<port>,tls -d tls.port==<port>,chatmsg -o tls.keylog_file:<file>`.
+DissectorTable.get("tls.port"):add_for_decode_as(chatmsg)
