@@ -63,6 +63,36 @@ export function headerFields(frame: Frame): HeaderField[] {
       value: `${tcp.payloadLength} bytes`,
       bytes: [payload, payload + tcp.payloadLength - 1],
     });
+    rows.push(...pduFields(frame, payload));
   }
+  return rows;
+}
+
+/**
+ * The parts of each PDU (verb, arguments, terminator) when the payload is exactly this frame's
+ * whole PDUs; a PDU reassembled from earlier segments has only its tail here, so it is not split.
+ */
+function pduFields(frame: Frame, payloadStart: number): HeaderField[] {
+  const sizes = frame.pdus.map((p) => Buffer.byteLength(p.line, 'utf8'));
+  const whole = frame.pdus.every((p, i) => p.carriedIn.length === 1 && p.bytes - sizes[i]! >= 1 && p.bytes - sizes[i]! <= 2);
+  if (!whole || frame.pdus.reduce((n, p) => n + p.bytes, 0) !== frame.tcp.payloadLength) return [];
+  const rows: HeaderField[] = [];
+  let at = payloadStart;
+  frame.pdus.forEach((pdu, i) => {
+    const label = frame.pdus.length > 1 ? `PDU ${i + 1} ` : '';
+    const space = pdu.line.indexOf(' ');
+    const verb = space === -1 ? pdu.line : pdu.line.slice(0, space);
+    const verbBytes = Buffer.byteLength(verb, 'utf8');
+    rows.push({ layer: 'CHAT-MSG', field: `${label}verb`, value: verb, bytes: [at, at + verbBytes - 1] });
+    if (space !== -1) {
+      const args = pdu.line.slice(space + 1);
+      const start = at + verbBytes + 1;
+      rows.push({ layer: 'CHAT-MSG', field: `${label}arguments`, value: args, bytes: [start, start + sizes[i]! - verbBytes - 2] });
+    }
+    const terminator = pdu.bytes - sizes[i]!;
+    const end = at + pdu.bytes - 1;
+    rows.push({ layer: 'CHAT-MSG', field: `${label}terminator`, value: terminator === 2 ? 'CR LF' : 'LF', bytes: [end - terminator + 1, end] });
+    at += pdu.bytes;
+  });
   return rows;
 }

@@ -32,6 +32,12 @@ async function expectRangesMatchBytes(pcap: string, frame: Frame): Promise<void>
   expect(at('header length, flags').readUInt16BE(0) & 0x0fff).toBe(frame.tcp.flags);
   const payload = at('TCP payload').toString('utf8');
   expect(frame.pdus.map((p) => `${p.line}\n`).join('')).toContain(payload.replace(/\r\n/g, '\n'));
+  for (const row of headerFields(frame).filter((r) => /verb|arguments/.test(r.field))) {
+    expect(bytes.subarray(row.bytes[0], row.bytes[1] + 1).toString('utf8')).toBe(row.value);
+  }
+  for (const row of headerFields(frame).filter((r) => /terminator/.test(r.field))) {
+    expect(bytes.subarray(row.bytes[0], row.bytes[1] + 1).toString('latin1')).toBe(row.value === 'LF' ? '\n' : '\r\n');
+  }
 }
 
 describe('header byte ranges in the report are the real bytes of the frame', () => {
@@ -42,6 +48,18 @@ describe('header byte ranges in the report are the real bytes of the frame', () 
     const bytes = await frameBytes(SEGMENTED_PCAP, frame.number);
     expect(bytes.readUInt16BE(12)).toBe(0x0800);
     await expectRangesMatchBytes(SEGMENTED_PCAP, frame);
+    expect(headerFields(frame).filter((r) => r.layer === 'CHAT-MSG').map((r) => `${r.field}=${r.value}`)).toEqual([
+      'TCP payload=24 bytes', 'verb=MSG', 'arguments=ALL hello everyone', 'terminator=CR LF',
+    ]);
+  });
+
+  it('splits several PDUs of one segment, and leaves a reassembled PDU whole', async () => {
+    const analysis = await analyzeCapture(SEGMENTED_PCAP);
+    const three = analysis.frames.find((f) => f.pdus.length === 3 && f.pdus[0]!.line === 'LOGIN bob')!;
+    await expectRangesMatchBytes(SEGMENTED_PCAP, three);
+    expect(headerFields(three).filter((r) => r.field.endsWith('verb')).map((r) => r.value)).toEqual(['LOGIN', 'LIST', 'PING']);
+    const reassembled = analysis.frames.find((f) => f.pdus.some((p) => p.line === 'LOGIN alice'))!;
+    expect(headerFields(reassembled).filter((r) => r.layer === 'CHAT-MSG').map((r) => r.field)).toEqual(['TCP payload']);
   });
 
   describe('on a Linux cooked capture (tcpdump -i any), which has no Ethernet header', () => {
