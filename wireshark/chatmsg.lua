@@ -376,11 +376,10 @@ function chatmsg.dissector(tvb, pinfo, tree)
   end
   local infos = {}
   local offset = 0
+  local bytes = tvb:raw()  -- once: find() walks it, so many lines per segment stay linear
   while offset < length do
-    local lf = nil
-    local bytes = tvb:raw(offset, length - offset)
-    local at = bytes:find("\n", 1, true)
-    if at then lf = offset + at - 1 end
+    local at = bytes:find("\n", offset + 1, true)
+    local lf = at and at - 1
     if not lf then
       if length - offset >= chatmsg.prefs.max_line then
         local item = tree:add(chatmsg, tvb(offset))
