@@ -169,7 +169,7 @@ function chatmsg.prefs_changed()
   if registered_port ~= chatmsg.prefs.port then register_port() end
 end
 
--- UTF-8 check of a Lua byte string; returns nil or a reason.
+-- The server's rules (strict UTF-8, no C0 control but TAB, no DEL) on a Lua byte string: nil or a reason.
 local function utf8_problem(s)
   local i, n = 1, #s
   while i <= n do
@@ -185,7 +185,13 @@ local function utf8_problem(s)
     else return "not valid UTF-8" end
     for k = 1, extra do
       local c = s:byte(i + k)
-      if not c or c < 0x80 or c > 0xbf then return "not valid UTF-8" end
+      -- The second byte after E0/ED/F0/F4 is narrower: no overlong forms, surrogates or > U+10FFFF.
+      local low, high = 0x80, 0xbf
+      if k == 1 then
+        if b == 0xe0 then low = 0xa0 elseif b == 0xed then high = 0x9f
+        elseif b == 0xf0 then low = 0x90 elseif b == 0xf4 then high = 0x8f end
+      end
+      if not c or c < low or c > high then return "not valid UTF-8" end
     end
     i = i + extra + 1
   end

@@ -1,0 +1,73 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../helpers/server-process.js';
+import { RawPeer } from './helpers/raw-peer.js';
+import { captureLoopback } from './helpers/tcpdump.js';
+import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
+
+/** Texts at the edges of UTF-8 and of the control-character rule, sent after `MSG ALL `. */
+const TEXTS: Record<string, number[]> = {
+  'ascii': [...Buffer.from('plain text')],
+  'two, three and four byte characters': [...Buffer.from('h\u00e9llo \u2603 \u{1d11e}')],
+  'TAB is allowed': [...Buffer.from('a\tb')],
+  'ESC is a control character': [0x61, 0x1b, 0x62],
+  'DEL': [0x61, 0x7f],
+  'lone continuation byte': [0x61, 0x80],
+  'overlong slash C0 AF': [0xc0, 0xaf],
+  'overlong E0 80 AF': [0xe0, 0x80, 0xaf],
+  'surrogate ED A0 80': [0xed, 0xa0, 0x80],
+  'above U+10FFFF F4 90 80 80': [0xf4, 0x90, 0x80, 0x80],
+  'cut sequence E2 98': [0xe2, 0x98, 0x61],
+  'F5 lead byte': [0xf5, 0x80, 0x80, 0x80],
+};
+
+describe('the dissector flags as malformed exactly the lines the server refuses', () => {
+  let dir: string;
+  let pcap: string;
+  const serverSaid = new Map<string, string>();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chatmsg-utf8-'));
+    pcap = join(dir, 'utf8.pcap');
+    const server = await startServer();
+    const capture = await captureLoopback(pcap, `tcp port ${server.port}`);
+    try {
+      const peer = await RawPeer.connect(server.port);
+      await peer.waitFor('HELLO ');
+      await peer.sendChunks(['LOGIN dana\n']);
+      await peer.waitFor('OK LOGIN dana\n');
+      for (const [name, bytes] of Object.entries(TEXTS)) {
+        const before = peer.received.length;
+        await peer.sendChunks([Buffer.concat([Buffer.from('MSG ALL '), Buffer.from(bytes), Buffer.from('\n')])]);
+        const deadline = Date.now() + 5000;
+        while (!peer.received.slice(before).includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        serverSaid.set(name, peer.received.slice(before).split('\n')[0]!);
+      }
+      await peer.close();
+    } finally {
+      await capture.stop();
+      await server.stop();
+    }
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('agrees line by line', async () => {
+    const rows = parseFieldRows(await tsharkFields(pcap, ['chatmsg.line', '_ws.expert.message'], {
+      filter: 'chatmsg.direction == "request" && chatmsg.line contains "MSG ALL" || chatmsg.malformed',
+    }));
+    expect(rows).toHaveLength(Object.keys(TEXTS).length);
+    const verdicts = Object.keys(TEXTS).map((name, i) => ({
+      name,
+      server: serverSaid.get(name)!.startsWith('ERR 400') ? 'refused' : 'accepted',
+      dissector: rows[i]!['_ws.expert.message']!.startsWith('Malformed') ? 'refused' : 'accepted',
+    }));
+    for (const v of verdicts) expect(v.dissector, `${v.name}: server ${v.server}`).toBe(v.server);
+    expect(verdicts.filter((v) => v.server === 'accepted').map((v) => v.name)).toEqual([
+      'ascii', 'two, three and four byte characters', 'TAB is allowed',
+    ]);
+  });
+});
