@@ -1,30 +1,25 @@
 import { err, hello } from '../matchers.js';
 import type { Probe } from '../probe.js';
 import { expectNext } from '../script.js';
-import { CheckFailure, type Check, type CheckContext } from '../types.js';
+import { CheckFailure, type Check } from '../types.js';
+import { loggedIn } from './session-tools.js';
 
 const BATCH = 50;
-
-async function greeted(ctx: CheckContext, name: string): Promise<Probe> {
-  const probe = await ctx.connect(name);
-  await expectNext(probe, hello(), ctx.timeouts.replyMs);
-  return probe;
-}
 
 export const serverFullCheck: Check = {
   group: 'errors',
   name: 'errors/503-server-full',
   title: 'with max-clients connections open, one more gets ERR 503 instead of HELLO and is closed; a freed slot can be used',
   skip: (limits) => (limits.maxClients === undefined ? 'needs --max-clients N (the target\'s setting)' : undefined),
-  plan: (limits) => `503-server-full: opens ${limits.maxClients} + 1 connections at once`,
+  plan: (limits) => `503-server-full: opens ${limits.maxClients} connections, logs each in, then opens one more`,
   async run(ctx) {
     const max = ctx.limits.maxClients ?? 0;
-    ctx.note(`opens ${max} connections, each greeted`);
-    // In parallel batches: quick enough that a short login timeout does not free slots meanwhile.
+    ctx.note(`opens ${max} connections, each logged in`);
+    // Logged in, so that the login timeout cannot free slots while the check fills them.
     const open: Probe[] = [];
     for (let at = 0; at < max; at += BATCH) {
       const names = Array.from({ length: Math.min(BATCH, max - at) }, (_, i) => `c${at + i}`);
-      open.push(...(await Promise.all(names.map((name) => greeted(ctx, name)))));
+      open.push(...(await Promise.all(names.map((name) => loggedIn(ctx, name)))));
     }
     ctx.note('one more connection');
     const extra = await ctx.connect('extra');
