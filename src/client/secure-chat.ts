@@ -77,6 +77,8 @@ export class SecureChat {
   #prekey: Prekey | undefined;
   #ready = false;
   #commandsRunning = 0;
+  /** Ids whose KEYS reply is being checked. */
+  readonly #verifying = new Set<string>();
 
   constructor(options: SecureChatOptions, io: SecureChatIo) {
     this.#options = options;
@@ -95,7 +97,7 @@ export class SecureChat {
 
   /** True while a command, a login or a key lookup is under way, or messages wait for keys. */
   busy(): boolean {
-    return this.#commandsRunning > 0 || this.#outbox.size > 0 || this.#inbox.size > 0 || this.#replies.pending(() => true);
+    return this.#commandsRunning > 0 || this.#verifying.size > 0 || this.#outbox.size > 0 || this.#inbox.size > 0 || this.#replies.pending(() => true);
   }
 
   /** Every line written to the server, in order (for matching replies). */
@@ -114,7 +116,7 @@ export class SecureChat {
       case 'OK':
         if (request?.tag?.kind === 'login' && (pdu.verb === 'REGISTER' || pdu.verb === 'AUTH')) this.#loggedIn(pdu.args[0] ?? request.tag.id);
         else if (pdu.verb === 'PREKEY') this.#publishedPrekey();
-        else if (pdu.verb === 'KEYS' && request?.tag?.kind === 'keys') void this.#gotKeys(request.tag.id, pdu.args);
+        else if (pdu.verb === 'KEYS' && request?.tag?.kind === 'keys') this.#verify(request.tag.id, pdu.args);
         return;
       case 'ERR':
         if (request?.tag?.kind === 'keys') this.#keysFailed(request.tag.id, `${pdu.code} ${pdu.reason}`);
@@ -247,8 +249,18 @@ export class SecureChat {
   }
 
   #requestKeys(id: string): void {
+    if (this.#verifying.has(clientIdKey(id))) return;
     if (this.#replies.pending((tag) => tag.kind === 'keys' && clientIdKey(tag.id) === clientIdKey(id))) return;
     this.#sendTagged(`KEYS ${id}`, { kind: 'keys', id });
+  }
+
+  /** Checks a KEYS reply; until that is done (pinning writes a file), no second KEYS for the id. */
+  #verify(requested: string, args: string[]): void {
+    const key = clientIdKey(requested);
+    this.#verifying.add(key);
+    void this.#gotKeys(requested, args)
+      .catch((error: Error) => this.#keysFailed(requested, error.message, true))
+      .finally(() => this.#verifying.delete(key));
   }
 
   async #gotKeys(requested: string, args: string[]): Promise<void> {

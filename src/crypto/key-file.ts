@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { IdentityKey } from './identity.js';
 
 /** Permission bits a private key file must not have: any access for group or others. */
@@ -20,6 +21,8 @@ export async function loadOrCreateIdentity(path: string): Promise<KeyFileResult>
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const key = IdentityKey.generate();
+  // A fresh directory for keys is private too (ssh's ~/.ssh is 0700).
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   let file;
   try {
     file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);

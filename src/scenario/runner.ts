@@ -191,6 +191,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     switch (step.kind) {
       case 'send': {
         session(step.client).driver!.send(step.line);
+        // A slash command is the client's own (docs/PROTOCOL.md 9.6): it is not sent as typed,
+        // so there is no echo to wait for; what it sends is checked by the steps after it.
+        if (step.line.startsWith('/')) return { ok: true };
         const sent = await waitForSends([step]);
         return Array.isArray(sent) ? { ok: true } : sent;
       }
