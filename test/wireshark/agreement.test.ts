@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRequest } from '../../src/protocol/request.js';
+import { runTshark } from '../../src/analyze/tshark.js';
 import { startServer } from '../helpers/server-process.js';
 import { RawPeer } from './helpers/raw-peer.js';
 import { captureLoopback } from './helpers/tcpdump.js';
@@ -23,7 +25,14 @@ const TEXTS: Record<string, number[]> = {
   'F5 lead byte': [0xf5, 0x80, 0x80, 0x80],
 };
 
-describe('the dissector flags as malformed exactly the lines the server refuses', () => {
+/** Requests at the edges of the grammar; the codec (parseRequest) is the judge. */
+const REQUESTS = [
+  'LOGIN', 'LOGIN a b', 'LOGIN ALL', 'LOGIN all', `LOGIN ${'x'.repeat(32)}`, `LOGIN ${'x'.repeat(33)}`, 'LOGIN bad*id',
+  'login erin', 'MSG', 'MSG ALL', 'MSG bob', 'MSG bob ', 'MSG bob hi', 'MSG  bob hi', 'MSG b@d hi', 'LIST', 'LIST x',
+  'HELP', 'HELP me', 'PING', 'PING a b', 'LOGOFF', `LOGOFF ${'x'.repeat(32)}`,
+];
+
+describe('the dissector flags as malformed exactly what the server and the codec refuse', () => {
   let dir: string;
   let pcap: string;
   const serverSaid = new Map<string, string>();
@@ -45,6 +54,11 @@ describe('the dissector flags as malformed exactly the lines the server refuses'
         while (!peer.received.slice(before).includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
         serverSaid.set(name, peer.received.slice(before).split('\n')[0]!);
       }
+      const other = await RawPeer.connect(server.port);
+      await other.waitFor('HELLO ');
+      for (const line of REQUESTS) await other.sendChunks([`${line}\n`]);
+      await other.waitFor('OK LOGOFF x');
+      await other.close();
       await peer.close();
     } finally {
       await capture.stop();
@@ -57,7 +71,7 @@ describe('the dissector flags as malformed exactly the lines the server refuses'
 
   it('agrees line by line', async () => {
     const rows = parseFieldRows(await tsharkFields(pcap, ['chatmsg.line', '_ws.expert.message'], {
-      filter: 'chatmsg.direction == "request" && chatmsg.line contains "MSG ALL" || chatmsg.malformed',
+      filter: `tcp.stream == 0 && chatmsg.direction == "request" && (chatmsg.line contains "MSG ALL" || chatmsg.malformed)`,
     }));
     expect(rows).toHaveLength(Object.keys(TEXTS).length);
     const verdicts = Object.keys(TEXTS).map((name, i) => ({
@@ -70,4 +84,29 @@ describe('the dissector flags as malformed exactly the lines the server refuses'
       'ascii', 'two, three and four byte characters', 'TAB is allowed',
     ]);
   });
+
+  it('agrees with the codec on the request grammar', async () => {
+    const rows = parseFieldRows(await tsharkFields(pcap, ['chatmsg.line'], {
+      filter: 'tcp.stream == 1 && chatmsg.direction == "request"',
+    }));
+    // Several requests may share a segment: one verdict per PDU, in order.
+    const lines = rows.flatMap((r) => r['chatmsg.line']!.split(','));
+    expect(lines).toEqual(REQUESTS);
+    const refusedByCodec = REQUESTS.filter((line) => !parseRequest(Buffer.from(line)).ok);
+    expect(refusedByCodec.length).toBeGreaterThan(10);
+    expect(await malformedLines(pcap)).toEqual(refusedByCodec);
+  });
 });
+
+/** The request lines of stream 1 the dissector marked malformed (the expert item names its PDU). */
+async function malformedLines(pcap: string): Promise<string[]> {
+  const out = await runTshark(pcap, ['-T', 'pdml'], { filter: 'tcp.stream == 1 && chatmsg.malformed' });
+  const found: string[] = [];
+  for (const proto of out.split('<proto name="chatmsg"').slice(1)) {
+    const body = proto.slice(0, proto.indexOf('</proto>'));
+    if (!body.includes('name="chatmsg.malformed"')) continue;
+    const line = /name="chatmsg.line" showname="Line: ([^"]*)"/.exec(body)?.[1] ?? '';
+    found.push(line.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
+  }
+  return found;
+}
