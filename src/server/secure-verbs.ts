@@ -148,8 +148,13 @@ export function secureVerbs({ registry, realm }: SecureOptions): VerbTable {
           session.fail('AUTH_REQUIRED', 'PREKEY needs a login by AUTH or REGISTER', 'PREKEY');
           return;
         }
+        const raw = decodeBase64(prekey);
+        if (raw === undefined) {
+          session.fail('MALFORMED', 'prekey is not canonical base64', 'PREKEY');
+          return;
+        }
         // Recipients verify this signature themselves; checking it here keeps junk off the server.
-        if (!verifyIdentitySignature(registered.identityKey, prekeySignedData(member.id, decodeBase64(prekey)!), signature)) {
+        if (!verifyIdentitySignature(registered.identityKey, prekeySignedData(member.id, raw), signature)) {
           session.fail('AUTH_FAILED', 'prekey signature does not verify', 'PREKEY');
           return;
         }

@@ -161,11 +161,14 @@ describe('secure verbs', () => {
     alice.say('EMSG dave 1 AAAA');
     const other = createPrekey(IdentityKey.generate(), 'alice');
     alice.say(`PREKEY ${other.publicKey} ${other.signature}`);
+    // Syntactically base64 of 32 bytes, but with padding bits set: not a key encoding.
+    alice.say(`PREKEY ${'A'.repeat(42)}B= ${other.signature}`);
     expect(alice.link.take()).toEqual([
       expect.stringMatching(/^ERR 424 .*dave/),
       expect.stringMatching(/^ERR 404 /),
       expect.stringMatching(/^ERR 424 /),
       expect.stringMatching(/^ERR 421 .*prekey signature/),
+      expect.stringMatching(/^ERR 400 .*canonical/),
     ]);
   });
 
