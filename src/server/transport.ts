@@ -98,14 +98,14 @@ class Connection implements SessionLink {
     this.#decoder = new LineDecoder(options.maxLine, {
       line: (bytes) => {
         // Empty lines are ignored (a client may send them as keepalives).
-        if (!this.#closing && bytes.length > 0) this.#handler!.receive(parseRequest(bytes));
+        if (!this.#closing && bytes.length > 0) this.#guard(() => this.#handler!.receive(parseRequest(bytes)));
       },
       tooLong: () => {
-        if (!this.#closing) this.#handler!.lineTooLong(options.maxLine);
+        if (!this.#closing) this.#guard(() => this.#handler!.lineTooLong(options.maxLine));
       },
     });
     this.#loginTimer = setTimeout(() => {
-      if (!this.#closing) this.#handler!.loginTimedOut();
+      if (!this.#closing) this.#guard(() => this.#handler!.loginTimedOut());
     }, options.loginTimeoutMs);
   }
 
@@ -121,8 +121,11 @@ class Connection implements SessionLink {
       clearTimeout(this.#loginTimer);
       clearTimeout(this.#graceTimer);
       this.#closing = true;
-      onClose();
-      handler.closed(this.#closeReason);
+      try {
+        handler.closed(this.#closeReason);
+      } finally {
+        onClose();
+      }
     });
   }
 
@@ -178,6 +181,20 @@ class Connection implements SessionLink {
     this.close();
   }
 
+  /**
+   * Runs a handler call; a bug it throws on costs this connection only (it is cut, and the
+   * reason logged as its disconnect), never the server and everyone else on it.
+   */
+  #guard(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#closeReason = `internal error (${error instanceof Error ? error.message : String(error)})`;
+      this.#closing = true;
+      this.#socket.destroy();
+    }
+  }
+
   #onData(chunk: Buffer): void {
     if (this.#closing) return;
     this.#decoder.push(chunk);
@@ -208,6 +225,8 @@ export class Transport {
   readonly #server: net.Server;
   readonly #connections = new Set<Connection>();
   readonly #coalescer = new WriteCoalescer();
+  /** Set by close(): called once the last connection has closed. */
+  #drained: (() => void) | undefined;
 
   constructor(options: TransportOptions, logger: Logger, createHandler: HandlerFactory) {
     this.#options = options;
@@ -236,11 +255,17 @@ export class Transport {
    * Stops accepting, lets every handler say goodbye and closes all connections; resolves once
    * all are closed (a peer that does not close in CLOSE_GRACE_MS is cut).
    */
-  close(text: string): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  async close(text: string): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // Node counts a socket gone before its 'close' handlers ran: wait for ours too, so every
+    // session has been told it closed.
+    const drained = new Promise<void>((resolve) => {
+      this.#drained = resolve;
+      if (this.#connections.size === 0) resolve();
+    });
     for (const connection of this.#connections) connection.shutdown(text);
     this.#coalescer.flush();
-    return closed;
+    await Promise.all([stopped, drained]);
   }
 
   #tlsServer({ cert, key, keylog }: TransportTls): tls.Server {
@@ -263,7 +288,10 @@ export class Transport {
     }
     const connection = new Connection(socket, this.#options, this.#coalescer);
     this.#connections.add(connection);
-    connection.start(this.#createHandler(connection), () => this.#connections.delete(connection));
+    connection.start(this.#createHandler(connection), () => {
+      this.#connections.delete(connection);
+      if (this.#connections.size === 0) this.#drained?.();
+    });
   }
 
   #refuse(socket: net.Socket): void {

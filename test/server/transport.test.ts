@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Logger } from '../../src/server/logger.js';
+import { Transport, type ConnectionHandler } from '../../src/server/transport.js';
+import { LineSocket } from './line-socket.js';
+
+// The transport on real sockets, in this process, with a handler that is not a Session.
+describe('Transport', () => {
+  let transport: Transport | undefined;
+  afterEach(async () => {
+    await transport?.close('test over');
+    transport = undefined;
+  });
+
+  async function listen(): Promise<{ port: number; log: string[] }> {
+    const log: string[] = [];
+    const logger = new Logger({ logText: false, write: (line) => log.push(line) });
+    const options = { host: '127.0.0.1', port: 0, maxClients: 10, maxLine: 64, loginTimeoutMs: 60_000, maxQueue: 65536 };
+    transport = new Transport(options, logger, (link) => {
+      link.send('HELLO CHAT-MSG/1 echo\n');
+      const handler: ConnectionHandler = {
+        receive(result) {
+          if (result.ok && result.request.verb === 'PING' && result.request.token === 'boom') throw new Error('handler bug');
+          link.send(result.ok ? `OK ${result.request.verb}\n` : `ERR 400 ${result.detail}\n`);
+        },
+        lineTooLong: () => link.send('ERR 413 too long\n'),
+        loginTimedOut: () => {},
+        shutdown: (text) => link.send(`BYE ${text}\n`),
+        closed: (reason) => log.push(`closed ${link.peer} ${reason}`),
+      };
+      return handler;
+    });
+    const { port } = await transport.listen();
+    return { port, log };
+  }
+
+  it('a handler that throws costs only its own connection', async () => {
+    const { port, log } = await listen();
+    const victim = await LineSocket.connect(port);
+    const bystander = await LineSocket.connect(port);
+    expect(await victim.request('PING', /^OK/)).toBe('OK PING');
+    victim.send('PING boom\nPING never-handled\n');
+    await victim.waitClosed();
+    expect(victim.lines).toEqual(['HELLO CHAT-MSG/1 echo', 'OK PING']);
+    expect(log.some((line) => /^closed 127\.0\.0\.1:\d+ internal error \(handler bug\)$/.test(line))).toBe(true);
+    expect(await bystander.request('HELP', /^OK/)).toBe('OK HELP');
+    bystander.destroy();
+  });
+
+  it('close says BYE through the handler and waits for every connection to close', async () => {
+    const { port, log } = await listen();
+    const clients = await Promise.all([LineSocket.connect(port), LineSocket.connect(port)]);
+    await Promise.all(clients.map((client) => client.waitFor(/^HELLO/)));
+    await transport!.close('going down');
+    transport = undefined;
+    for (const client of clients) {
+      expect(client.lines.at(-1)).toBe('BYE going down');
+      await client.waitClosed();
+    }
+    expect(log.filter((line) => line.startsWith('closed '))).toHaveLength(2);
+  });
+});
