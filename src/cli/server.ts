@@ -19,6 +19,9 @@ import {
 
 const command: CommandInfo = { name: 'chatmsg-server', usage: '<port> [options]' };
 
+/** Bytes a relayed `MSG <from> ...` may add to the request it relays (a 32-byte id and a space, rounded up). */
+const RELAY_OVERHEAD = 64;
+
 const HELP = `Usage: chatmsg-server <port> [options]
 
 The CHAT-MSG/1 server (docs/PROTOCOL.md). <port> is the TCP port to listen on
@@ -72,14 +75,19 @@ function parseCommandLine(args: string[]): ServerConfig | 'help' {
   const host = values.host ?? SERVER_DEFAULTS.host;
   if (host === '') throw new OptionError('bad host "": expected an address such as 0.0.0.0 or 127.0.0.1');
   const d = SERVER_DEFAULTS;
+  const maxLine = orDefault(values['max-line'], d.maxLine, (v) => parseIntegerAtLeast(v, 'max-line', 2));
+  const maxQueue = orDefault(values['max-queue'], d.maxQueue, (v) => parsePositiveInteger(v, 'max-queue'));
+  // A relayed MSG is the request plus the sender's id: every recipient must be able to queue one.
+  if (maxQueue < maxLine + RELAY_OVERHEAD) {
+    throw new OptionError(`bad max-queue ${maxQueue}: must be at least max-line + ${RELAY_OVERHEAD} (${maxLine + RELAY_OVERHEAD})`);
+  }
   return {
     host,
     port: parsePort(positionals[0], 'port', { allowZero: true }),
     maxClients: orDefault(values['max-clients'], d.maxClients, (v) => parsePositiveInteger(v, 'max-clients')),
-    // The shortest useful line is one verb letter plus LF.
-    maxLine: orDefault(values['max-line'], d.maxLine, (v) => parseIntegerAtLeast(v, 'max-line', 2)),
+    maxLine,
     loginTimeoutMs: 1000 * orDefault(values['login-timeout'], d.loginTimeoutSeconds, (v) => parsePositiveNumber(v, 'login-timeout')),
-    maxQueue: orDefault(values['max-queue'], d.maxQueue, (v) => parsePositiveInteger(v, 'max-queue')),
+    maxQueue,
     rateLimit: orDefault(values['rate-limit'], d.rateLimit, (v) => parseNonNegativeNumber(v, 'rate-limit')),
     logText: values['log-text'] ?? d.logText,
     ...secureOptions(values),
