@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, REQUEST_VERBS } from '../protocol/index.js';
 import type { Received } from './probe.js';
+import { showBytes } from './show.js';
 
 /** An expected server line: a test over what arrived and a description for the failure report. */
 export interface Matcher {
@@ -53,5 +54,6 @@ export function oneOf(...matchers: Matcher[]): Matcher {
 
 /** How a received line is shown in a failure report. */
 export function showReceived(got: Received): string {
-  return got.invalid === undefined ? JSON.stringify(got.shown) : `${JSON.stringify(got.shown)} (${got.invalid})`;
+  const shown = showBytes(got.bytes);
+  return got.invalid === undefined ? shown : `${shown} (${got.invalid})`;
 }

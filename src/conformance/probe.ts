@@ -1,14 +1,14 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LineDecoder, decodeLine, escapeForTerminal, parseServerLine, type ServerPdu } from '../protocol/index.js';
+import { LineDecoder, decodeLine, parseServerLine, type ServerPdu } from '../protocol/index.js';
 import type { Target } from './types.js';
 
 /** One line from the server as the checker saw it. */
 export interface Received {
   /** The decoded line without its terminator. */
   text: string;
-  /** The line for people: decoded, control characters escaped. */
-  shown: string;
+  /** The line's bytes as received (a copy), for the failure report. */
+  bytes: Buffer;
   pdu: ServerPdu;
   /** Set when the line itself broke the protocol (not UTF-8, control characters, over-long). */
   invalid?: string;
@@ -44,7 +44,7 @@ export class Probe {
     this.#socket = socket;
     const decoder = new LineDecoder(MAX_SERVER_LINE, {
       line: (bytes) => this.#push(toReceived(bytes)),
-      tooLong: () => this.#push({ text: '', shown: '(a line over 1 MiB)', pdu: { kind: 'UNKNOWN', line: '' }, invalid: 'over-long line' }),
+      tooLong: () => this.#push({ text: '', bytes: Buffer.from('(a line over 1 MiB)'), pdu: { kind: 'UNKNOWN', line: '' }, invalid: 'over-long line' }),
     });
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
     this.#closedPromise = new Promise((resolve) => {
@@ -194,7 +194,8 @@ export class Probe {
 
 function toReceived(bytes: Buffer): Received {
   const decoded = decodeLine(bytes);
-  if (decoded.ok) return { text: decoded.text, shown: escapeForTerminal(decoded.text), pdu: parseServerLine(decoded.text) };
+  const copy = Buffer.from(bytes);
+  if (decoded.ok) return { text: decoded.text, bytes: copy, pdu: parseServerLine(decoded.text) };
   const lossy = bytes.toString('utf8');
-  return { text: lossy, shown: escapeForTerminal(lossy), pdu: parseServerLine(lossy), invalid: decoded.reason };
+  return { text: lossy, bytes: copy, pdu: parseServerLine(lossy), invalid: decoded.reason };
 }

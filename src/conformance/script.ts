@@ -1,4 +1,5 @@
 import { hello, line, showReceived, type Matcher } from './matchers.js';
+import { showBytes } from './show.js';
 import { CLOSED, type Probe, type Received, type Segmenting } from './probe.js';
 import { CheckFailure, type Check, type CheckContext, type GroupName } from './types.js';
 
@@ -99,14 +100,11 @@ function toBytes(ctx: CheckContext, parts: BytePart[]): Buffer {
   return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(expand(ctx, part)) : Buffer.from(part))));
 }
 
-/** How sent bytes appear in a failure report: the text, escaped and shortened. */
+/** How sent bytes appear in a failure report: quoted, shortened, controls and non-UTF-8 bytes as escapes. */
 export function showSent(client: string, bytes: Buffer): string {
   const head = bytes.subarray(0, 100);
-  const valid = Buffer.from(head.toString('utf8')).equals(head);
-  // Bytes that are not UTF-8 are shown as \xNN so the report says exactly what went out.
-  const text = valid ? head.toString('utf8') : head.toString('latin1').replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
   const more = bytes.length > head.length ? `... (${bytes.length} bytes)` : '';
-  return `${client} > ${JSON.stringify(text)}${more}`;
+  return `${client} > ${showBytes(head)}${more}`;
 }
 
 /** Turns a script into a check the runner can run. */

@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { err, formatResult, formatSummary, help, line, list, summarize, tableHeader, type CheckResult, type Received } from '../../src/conformance/index.js';
+import {
+  err,
+  formatResult,
+  formatSummary,
+  help,
+  line,
+  list,
+  showReceived,
+  showSent,
+  summarize,
+  tableHeader,
+  type CheckResult,
+  type Received,
+} from '../../src/conformance/index.js';
 import { parseServerLine } from '../../src/protocol/index.js';
 
 const base = { name: 'broadcast/no-echo', group: 'broadcast', title: 'no echo', ms: 302 } as const;
 
 function received(text: string): Received {
-  return { text, shown: text, pdu: parseServerLine(text) };
+  return { text, bytes: Buffer.from(text), pdu: parseServerLine(text) };
 }
 
 describe('report', () => {
@@ -47,6 +60,27 @@ describe('report', () => {
       { ...base, status: 'SKIP', skipReason: 'z' },
     ];
     expect(formatSummary(summarize(results))).toBe('2 passed, 1 failed, 1 skipped');
+  });
+});
+
+describe('showing bytes', () => {
+  it('quotes text, escapes LF, CR, TAB, quotes and controls', () => {
+    expect(showSent('alice', Buffer.from('MSG bob "hi"\t\x1b[31m\r\n'))).toBe('alice > "MSG bob \\"hi\\"\\t\\x1b[31m\\r\\n"');
+  });
+
+  it('shows bytes that are not UTF-8 one by one, and valid UTF-8 as text', () => {
+    expect(showSent('alice', Buffer.from([0x61, 0xc3, 0x28, 0x0a]))).toBe('alice > "a\\xc3(\\n"');
+    expect(showSent('alice', Buffer.from('gr\u00fc\u00df'))).toBe('alice > "gr\u00fc\u00df"');
+  });
+
+  it('shortens long sends and says how long they were', () => {
+    expect(showSent('alice', Buffer.alloc(5000, 'x'))).toBe(`alice > "${'x'.repeat(100)}"... (5000 bytes)`);
+  });
+
+  it('shows a received line from its bytes and notes why it was invalid', () => {
+    expect(showReceived({ ...received('MSG a b \x1b'), invalid: 'control character 0x1b at byte 8' })).toBe(
+      '"MSG a b \\x1b" (control character 0x1b at byte 8)',
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { err, hello, line } from '../matchers.js';
+import { err, hello, line, showReceived } from '../matchers.js';
 import { CLOSED, type Probe } from '../probe.js';
 import { expectNext } from '../script.js';
 import { CheckFailure, CheckSkipped, HARD_BOUNDS, type Check, type CheckContext, type Limits } from '../types.js';
@@ -129,13 +129,13 @@ const flooder: Check = {
             cutOff = true;
             return;
           }
-          if (got.pdu.kind !== 'PONG' && !rateLimited(got) && !isPresence(got)) wrongReply = got.shown;
+          if (got.pdu.kind !== 'PONG' && !rateLimited(got) && !isPresence(got)) wrongReply = showReceived(got);
         }
         await sleep(0);
       }
     };
     const [slowest] = await Promise.all([watchRoundTrips(watcher, 100, ctx.timeouts.replyMs * 2, stop), flood()]);
-    if (wrongReply) throw new CheckFailure('noisy < "PONG n<i>" or "ERR 429 <reason>"', `noisy < ${JSON.stringify(wrongReply)}`);
+    if (wrongReply) throw new CheckFailure('noisy < "PONG n<i>" or "ERR 429 <reason>"', `noisy < ${wrongReply}`);
     notSlowedDown(ctx, slowest);
     const late = await ctx.connect('late');
     await expectNext(late, hello(), ctx.timeouts.replyMs);
@@ -236,7 +236,7 @@ const binaryGarbage: Check = {
         continue;
       }
       if (got === undefined) throw new CheckFailure('alice < "PONG after" (after the error replies) or a disconnect', 'nothing');
-      if (got.pdu.kind !== 'ERR') throw new CheckFailure('alice < only ERR replies to garbage', `alice < ${JSON.stringify(got.shown)}`);
+      if (got.pdu.kind !== 'ERR') throw new CheckFailure('alice < only ERR replies to garbage', `alice < ${showReceived(got)}`);
       throttled ||= rateLimited(got);
     }
     await bob.send(Buffer.from('PING bob\n'));
