@@ -33,7 +33,7 @@ Secure extension (docs/PROTOCOL.md section 9):
   --tls                  connect with TLS 1.3 and verify the server certificate
   --ca <file>            trust this CA certificate (PEM), e.g. from scripts/make-lab-ca.sh
   --keylog <file>        append the TLS key log (NSS format) for Wireshark; secret, lab use only
-  Slash commands: /register <id>, /auth <id>, /e <id> <text>, /safety <id>, /forget <id>,
+  Slash commands: /register <id>, /auth <id>, /e <id> <text>, /eall <text>, /safety <id>, /forget <id>,
   /whoami, /help.
 
   -h, --help             this text

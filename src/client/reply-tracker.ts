@@ -1,7 +1,11 @@
 import type { ServerPdu } from '../protocol/index.js';
 
 /** What the secure layer wants to recognise the reply of. */
-export type RequestTag = { kind: 'login'; purpose: 'REGISTER' | 'AUTH'; id: string } | { kind: 'keys'; id: string };
+export type RequestTag =
+  | { kind: 'login'; purpose: 'REGISTER' | 'AUTH'; id: string }
+  | { kind: 'keys'; id: string }
+  /** LIST for an encrypted broadcast: the text goes to each id listed. */
+  | { kind: 'fan-out'; text: string };
 
 interface Outstanding {
   line: string;

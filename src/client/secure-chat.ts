@@ -40,6 +40,7 @@ export const SLASH_HELP = [
   '/register <id> [key-file]   register <id> with your identity key (created on first use) and log in',
   '/auth <id> [key-file]       log in as a registered <id> by signing the server challenge',
   '/e <id> <text>              send <text> end-to-end encrypted to <id> (also /emsg)',
+  '/eall <text>                encrypted broadcast: one /e to every other online client',
   '/safety <id>                show the safety number to compare with <id> by voice',
   '/forget <id>                forget <id>\'s pinned key (only after comparing safety numbers!)',
   '/whoami                     your id and key fingerprint',
@@ -116,6 +117,7 @@ export class SecureChat {
       case 'OK':
         if (request?.tag?.kind === 'login' && (pdu.verb === 'REGISTER' || pdu.verb === 'AUTH')) this.#loggedIn(pdu.args[0] ?? request.tag.id);
         else if (pdu.verb === 'PREKEY') this.#publishedPrekey();
+        else if (pdu.verb === 'LIST' && request?.tag?.kind === 'fan-out') this.#fanOut(pdu.args.slice(1), request.tag.text);
         else if (pdu.verb === 'KEYS' && request?.tag?.kind === 'keys') this.#verify(request.tag.id, pdu.args);
         return;
       case 'ERR':
@@ -167,6 +169,14 @@ export class SecureChat {
         const removed = (await this.#pinStore()).forget(id);
         this.#peers.delete(clientIdKey(id));
         this.#io.notice((await removed) ? `forgot ${id}'s pinned key; the next key seen for ${id} will be pinned` : `no pin for ${id}`);
+        return;
+      }
+      case 'eall': {
+        const match = /^\/\S+ +(.*\S.*)$/.exec(line);
+        if (match === null) throw new Error('usage: /eall <text>');
+        if (this.#ownId === undefined) throw new Error('log in with /register or /auth first');
+        // Pairwise fan-out: one EMSG per online id, each under that pair's keys.
+        this.#sendTagged('LIST', { kind: 'fan-out', text: match[1]! });
         return;
       }
       case 'whoami':
@@ -246,6 +256,12 @@ export class SecureChat {
     this.#outbox.set(clientIdKey(id), queue);
     if (this.#ready) this.#requestKeys(id);
     else if (this.#prekey === undefined) this.#io.notice('not logged in securely yet: the message waits for /register or /auth');
+  }
+
+  #fanOut(ids: string[], text: string): void {
+    const others = ids.filter((id) => clientIdKey(id) !== clientIdKey(this.#ownId ?? ''));
+    this.#io.notice(`e2e to all: encrypting separately for ${others.length} client(s): ${others.join(' ') || '(nobody else online)'}`);
+    for (const id of others) this.#sendEncrypted(id, text);
   }
 
   #requestKeys(id: string): void {

@@ -90,6 +90,28 @@ describe('end-to-end encrypted direct messages (real server, real clients, tappe
   });
 });
 
+describe('encrypted broadcast by pairwise fan-out', () => {
+  it('reaches every registered client under its own keys, and says who could not be reached', async () => {
+    const frank = client('frank', server.port);
+    frank.say('/register frank');
+    await frank.waitFor(/< OK PREKEY/);
+    const gina = startClient(server.port, ['--id', 'gina']);
+    clients.push(gina);
+    await gina.waitFor(/< OK LOGIN gina/);
+    const erin = client('erin', tap.port);
+    erin.say('/register erin');
+    await erin.waitFor(/< OK PREKEY/);
+    erin.say('/eall fire drill at three');
+    await erin.waitFor(/e2e to all: encrypting separately for 2 client\(s\): (frank gina|gina frank)/);
+    await frank.waitFor(/\* e2e from erin #1: fire drill at three$/);
+    await erin.waitFor(/cannot use gina's keys: 424 .*not sent|refusing to send to gina|not sent: fire drill/);
+    expect(gina.lines.join('\n')).not.toMatch(/fire drill/);
+    // Erin spoke through the tap: only ciphertext crossed it.
+    expect(tap.bytes().includes('fire drill')).toBe(false);
+    expect(tap.bytes().toString('latin1')).toMatch(/EMSG frank 1 /);
+  });
+});
+
 describe('the recipient rejects, visibly, what a man in the middle does to EMSG', () => {
   it('modified ciphertext, replayed PDU and reordered PDU', async () => {
     let held: string | undefined;
