@@ -10,19 +10,22 @@
 #   --port N                   CHATMSG_PORT            5151
 #   --server HOST:PORT         skip Azure and only check this server (any CHAT-MSG/1 server)
 #   --timeout S                seconds allowed for each step of the check (default 5)
+#   --wait S                   keep trying for up to S seconds (after az vm start, say; default 0)
 #   --dry-run                  print the az commands instead of running them
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-USAGE="$SCRIPT_NAME.sh [-g GROUP] [-n VM] [--port N] [--server HOST:PORT] [--timeout S] [--dry-run]"
+USAGE="$SCRIPT_NAME.sh [-g GROUP] [-n VM] [--port N] [--server HOST:PORT] [--timeout S] [--wait S] [--dry-run]"
 
 server=''
 timeout=5
+wait=0
 while (($#)); do
   case $1 in
     --port) need_value "$@" && CHAT_PORT=$2 ;;
     --server) need_value "$@" && server=$2 ;;
     --timeout) need_value "$@" && timeout=$2 ;;
+    --wait) need_value "$@" && wait=$2 ;;
     *)
       take_common_option "$@" || usage_error "unknown option '$1'"
       shift "$SHIFT_BY"
@@ -34,6 +37,7 @@ done
 
 check_common_options
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || usage_error "bad timeout '$timeout': expected whole seconds > 0"
+[[ $wait =~ ^[0-9]+$ ]] || usage_error "bad wait '$wait': expected whole seconds"
 
 # The check itself: chatmsg-probe prints the PASS/FAIL line.
 check_server() {
@@ -42,7 +46,7 @@ check_server() {
     log "dry run: would check $host:$port (chatmsg-probe: connect, HELLO, PING/PONG)"
     return
   fi
-  run_probe "$host" "$port" --timeout "$timeout"
+  run_probe "$host" "$port" --timeout "$timeout" --wait "$wait"
 }
 
 if [[ -n $server ]]; then

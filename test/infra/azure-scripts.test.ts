@@ -107,6 +107,14 @@ describe('status.sh', () => {
     expect(String(result.stdout)).toMatch(/^FAIL 127\.0\.0\.1:\d+: connect: .*nothing listens on that port/m);
   });
 
+  it('--wait tries again before giving its verdict', async () => {
+    const az = await azEnvironment({ PUBLIC_IP: '127.0.0.1' });
+    const result = await runScript('status.sh', ['--port', String(closedPort), '--wait', '7'], az.env);
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toMatch(/not answering yet .*; attempt 2 in 5 s/);
+    expect(String(result.stdout)).toMatch(/^FAIL /m);
+  });
+
   it('FAIL with the start command when the VM is deallocated', async () => {
     const az = await azEnvironment({ POWER_STATE: 'VM deallocated', PUBLIC_IP: 'None' });
     const result = await runScript('status.sh', [], az.env);
