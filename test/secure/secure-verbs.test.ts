@@ -179,6 +179,27 @@ describe('secure verbs', () => {
     expect(link.take()).toEqual(['ERR 400 malformed request: unknown verb AUTH']);
   });
 
+  it('binds the proof to the TLS channel: a signature for another channel fails', async () => {
+    const w = world();
+    const key = IdentityKey.generate();
+    const link = Object.assign(new FakeLink('127.0.0.1:7'), { channelBinding: () => Buffer.alloc(32, 9).toString('base64') });
+    const session = new Session({ link, router: new Router(), logger: new Logger({ logText: false, write: () => {} }), verbs: secureVerbs({ registry: w.registry, realm: REALM }) });
+    session.receive(parseRequest(Buffer.from(`REGISTER tina ${key.publicKey}`)));
+    const pdu = parseServerLine(link.take()[0]!);
+    if (pdu.kind !== 'CHALLENGE') throw new Error('no challenge');
+    expect(pdu.binding).toBe('tls-exporter');
+    const context = { purpose: 'REGISTER' as const, realm: REALM, id: 'tina', identityKey: key.publicKey, challenge: pdu.challenge };
+    session.receive(parseRequest(Buffer.from(`PROVE ${key.sign(proofSignedData({ ...context, channelBinding: '' }))}`)));
+    await settle();
+    expect(link.take()).toEqual([expect.stringMatching(/^ERR 421 /)]);
+    session.receive(parseRequest(Buffer.from(`REGISTER tina ${key.publicKey}`)));
+    const again = parseServerLine(link.take()[0]!);
+    if (again.kind !== 'CHALLENGE') throw new Error('no challenge');
+    session.receive(parseRequest(Buffer.from(`PROVE ${key.sign(proofSignedData({ ...context, challenge: again.challenge, channelBinding: link.channelBinding() }))}`)));
+    await settle();
+    expect(link.take()).toEqual(['OK REGISTER tina']);
+  });
+
   it('lists the extension verbs in HELP', () => {
     const w = world();
     const client = w.connect();
