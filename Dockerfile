@@ -5,14 +5,16 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
-# Compile the TypeScript once.
+# Compile the TypeScript once: esbuild transpiles src/ file by file into the same dist/ layout as
+# `npm run build`, in a second instead of a minute; type checking is `npm test`'s job, not the image's.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && rm -f dist/.tsbuildinfo
+RUN npx esbuild $(find src -name '*.ts' ! -name '*.d.ts') --outbase=src --outdir=dist \
+      --platform=node --format=esm --target=node20 --log-level=warning
 
 FROM ${NODE_IMAGE} AS runtime
 # iproute2: tc netem for the wan option. The server and client use Node built-ins only.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveBaseImages } from './base-images.js';
 import type { ComposeCommand } from './compose-command.js';
+import { acquireLabLock } from './lab-lock.js';
 
 /** The Compose project name: one lab at a time (fixed addresses, fixed bridge name). */
 export const LAB_PROJECT = 'chatmsg-lab';
@@ -59,6 +60,16 @@ export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
 
   // Docker would create a missing bind-mount folder owned by root.
   await mkdir(join(projectDir, 'captures'), { recursive: true });
+  const release = await acquireLabLock(options.timeoutMs, (pid) => log(`another lab run (pid ${pid}) is in progress: waiting for it`));
+  try {
+    return await runLocked(options, run, baseImages);
+  } finally {
+    await release();
+  }
+}
+
+async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<string, string>): Promise<LabRunResult> {
+  const { projectDir, log } = options;
   const startedAt = Date.now();
   await run(['down', '--remove-orphans', '--volumes']);
 
@@ -75,11 +86,22 @@ export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
   let exitCode = 1;
   try {
     exitCode = await waitForRunner(run, up, options.timeoutMs, log);
+    if (exitCode === RUNNER_NEVER_STARTED) {
+      // `up` stops before attaching when a container fails to start: show what the containers said.
+      log('what the containers said:');
+      const logs = await run(['logs', '--no-color', '--tail', '20'], { all: true });
+      log(String(logs.all));
+      exitCode = 1;
+    }
   } finally {
     // Stops what does not stop by itself (the remote capture, agents of a failed run): SIGTERM, clean.
     await run(['stop', '-t', '15']);
     await up;
-    if (!options.keep) await run(['down', '--remove-orphans', '--volumes']);
+    if (!options.keep) {
+      await run(['down', '--remove-orphans', '--volumes']);
+      const left = await leftovers();
+      log(left === '' ? 'tidied up: no lab containers or networks left' : `left behind after down: ${left}`);
+    }
   }
   const pcap = await newestCapture(projectDir, options.scenario, startedAt);
   return { exitCode, ...(pcap ? { pcap } : {}) };
@@ -87,7 +109,9 @@ export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
 
 type Run = (args: string[], extra?: Options) => ResultPromise;
 
-/** Waits for the runner container to exist and to exit; returns its exit code (1 on timeout). */
+const RUNNER_NEVER_STARTED = -1;
+
+/** Waits for the runner container to exist and to exit; returns its exit code (1 on timeout, RUNNER_NEVER_STARTED). */
 async function waitForRunner(run: Run, up: ResultPromise, timeoutMs: number, log: (line: string) => void): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let upEnded = false;
@@ -96,7 +120,7 @@ async function waitForRunner(run: Run, up: ResultPromise, timeoutMs: number, log
   while (!id) {
     if (upEnded || Date.now() > deadline) {
       log('the runner container never started');
-      return 1;
+      return RUNNER_NEVER_STARTED;
     }
     id = String((await run(['ps', '-q', 'runner'])).stdout).trim();
     if (!id) await sleep(500);
@@ -108,6 +132,14 @@ async function waitForRunner(run: Run, up: ResultPromise, timeoutMs: number, log
   }
   const code = Number(String(waited.stdout).trim());
   return Number.isInteger(code) ? code : 1;
+}
+
+/** IDs of the lab's containers and networks that still exist (empty when all is tidy). */
+export async function leftovers(): Promise<string> {
+  const label = `label=com.docker.compose.project=${LAB_PROJECT}`;
+  const containers = await execa('docker', ['ps', '-a', '-q', '--filter', label], { reject: false });
+  const networks = await execa('docker', ['network', 'ls', '-q', '--filter', label], { reject: false });
+  return `${String(containers.stdout)} ${String(networks.stdout)}`.replace(/\s+/g, ' ').trim();
 }
 
 /** The newest `captures/<scenario>-*.pcap` written since the run started. */

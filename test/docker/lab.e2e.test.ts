@@ -1,0 +1,137 @@
+/**
+ * The Docker lab end to end, with a real Docker engine: `npm run compose` builds the images,
+ * runs a scenario in five client containers, and the pcap is checked with the real tshark.
+ * In CI (CI=true) a missing engine fails the suite; elsewhere it is skipped with the reason.
+ * Slow (about a minute per compose run): the runs are sequential (one lab at a time).
+ */
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { engineVersion, findCompose } from '../../src/lab/compose-command.js';
+import { LAB_PROJECT } from '../../src/lab/compose-run.js';
+import { acquireLabLock } from '../../src/lab/lab-lock.js';
+import { startServer } from '../helpers/server-process.js';
+import { linesMatching, readLabCapture } from './pcap-checks.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const COMPOSE_CLI = join(ROOT, 'dist/cli/compose.js');
+const CLIENT_ADDRESSES = ['172.28.0.11', '172.28.0.12', '172.28.0.13', '172.28.0.14', '172.28.0.15'];
+/** The host's address on the lab bridge: where the remote test's server is reached. */
+const HOST_ON_LAB_BRIDGE = '172.28.0.1';
+const RUN_TIMEOUT_MS = 600_000;
+
+async function dockerProblem(): Promise<string | undefined> {
+  if (!(await engineVersion())) return 'no Docker engine answers (docker info failed)';
+  if (!(await findCompose())) return 'neither docker compose nor docker-compose is installed';
+  return undefined;
+}
+
+const problem = await dockerProblem();
+const inCi = process.env['CI'] === 'true';
+
+async function compose(args: string[]) {
+  const result = await execa('node', [COMPOSE_CLI, ...args], { cwd: ROOT, all: true, reject: false, timeout: RUN_TIMEOUT_MS });
+  const output = String(result.all);
+  const pcap = /capture saved: (\S+\.pcap)/.exec(output)?.[1];
+  const evidence = /evidence: (\S+?)\/? \(/.exec(output)?.[1];
+  return { exitCode: result.exitCode, output, pcap: pcap && join(ROOT, pcap), evidence: evidence && join(ROOT, evidence) };
+}
+
+if (problem && inCi) {
+  describe('docker lab', () => {
+    it('needs a Docker engine in CI', () => {
+      throw new Error(`${problem}: CI must run the Docker lab (scripts/setup-machine.sh installs and starts it)`);
+    });
+  });
+}
+
+describe.skipIf(problem !== undefined)(`docker lab${problem ? ` (skipped: ${problem})` : ''}`, () => {
+  afterAll(async () => {
+    // Normally npm run compose has removed everything already; this covers a run that timed out.
+    // Under the lab lock, so another lab run on this machine is never torn down.
+    const tool = await findCompose();
+    const release = await acquireLabLock(RUN_TIMEOUT_MS, () => {});
+    try {
+      if (tool) await execa(tool.file, [...tool.prefix, '-p', LAB_PROJECT, 'down', '--remove-orphans', '--volumes'], { cwd: ROOT, reject: false });
+    } finally {
+      await release();
+    }
+  }, RUN_TIMEOUT_MS);
+
+  it('runs broadcast5 in five containers, says PASS, and the pcap shows every PDU', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const run = await compose(['broadcast5']);
+    expect(run.output).toContain('PASS broadcast5');
+    expect(run.exitCode, run.output.slice(-3000)).toBe(0);
+    expect(run.pcap, 'the run names its pcap').toMatch(/captures\/broadcast5-\d{8}T\d{6}Z\.pcap$/);
+    expect(run.output).toContain('tidied up: no lab containers or networks left');
+
+    const capture = await readLabCapture(run.pcap!, 5151);
+    const seen = `${run.pcap}: requests ${JSON.stringify(capture.requests.map((p) => `${p.src} ${p.line}`))}`;
+    // Captured on the server's eth0: real Ethernet headers, not Linux cooked ones.
+    expect(capture.frames.every((frame) => frame.eth !== undefined)).toBe(true);
+    expect([...capture.synSources].sort()).toEqual(CLIENT_ADDRESSES);
+    const logins = linesMatching(capture.requests, /^LOGIN /);
+    expect(logins.sort(), seen).toEqual(['alice', 'bob', 'carol', 'dave', 'erin'].map((id, i) => `${CLIENT_ADDRESSES[i]} LOGIN ${id}`));
+    expect(linesMatching(capture.requests, /^MSG ALL /), seen).toHaveLength(5);
+    expect(new Set(linesMatching(capture.requests, /^MSG ALL /).map((line) => line.split(' ')[0]))).toEqual(new Set(CLIENT_ADDRESSES));
+    expect(linesMatching(capture.requests, /^LOGOFF /), seen).toHaveLength(5);
+    // Every client receives the four others' broadcasts: 20 deliveries, 4 per address, none to the sender.
+    const deliveries = linesMatching(capture.responses, /^MSG \S+ ALL /);
+    expect(deliveries).toHaveLength(20);
+    const dstCounts = new Map<string, number>();
+    for (const pdu of capture.responses.filter((p) => /^MSG \S+ ALL /.test(p.line))) {
+      const dst = pdu.dst.replace(/:\d+$/, '');
+      dstCounts.set(dst, (dstCounts.get(dst) ?? 0) + 1);
+    }
+    expect([...dstCounts.values()]).toEqual([4, 4, 4, 4, 4]);
+    expect(linesMatching(capture.responses, /^OK MSG ALL 4$/)).toHaveLength(5);
+
+    // The runner's evidence folder, as npm run scenario writes it.
+    expect(run.evidence).toBeDefined();
+    expect(await readFile(join(run.evidence!, 'summary.md'), 'utf8')).toContain('PASS');
+    expect(existsSync(join(run.evidence!, 'server.log'))).toBe(true);
+  });
+
+  it('runs the clients against a server elsewhere with --remote, capturing on the lab bridge', { timeout: RUN_TIMEOUT_MS }, async () => {
+    // The "remote" server: a real server on this machine, reached from the containers through
+    // the lab bridge, so the traffic never leaves the machine.
+    const server = await startServer(['--host', '0.0.0.0']);
+    try {
+      const run = await compose(['broadcast5', '--remote', `${HOST_ON_LAB_BRIDGE}:${server.port}`]);
+      expect(run.exitCode, run.output.slice(-3000)).toBe(0);
+      expect(run.output).not.toMatch(/chatmsg-lab[_-]server[_-]1/);
+      const capture = await readLabCapture(run.pcap!, server.port);
+      expect([...capture.synSources].sort()).toEqual(CLIENT_ADDRESSES);
+      expect(linesMatching(capture.responses, /^MSG \S+ ALL /)).toHaveLength(20);
+      expect(server.log()).toContain('LOGOFF');
+      expect(run.output).toContain('tidied up: no lab containers or networks left');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('fails with the runner\'s message for an unknown scenario, and still tidies up', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const run = await compose(['no-such-scenario']);
+    expect(run.exitCode).toBe(2);
+    expect(run.output).toContain('no scenario "no-such-scenario"');
+    expect(run.output).toContain('FAIL (exit 2)');
+    expect(run.output).toContain('tidied up: no lab containers or networks left');
+  });
+
+  it('adds netem delay and loss with the wan option, or says clearly that the kernel cannot', async () => {
+    const result = await execa(
+      'docker',
+      ['run', '--rm', '--user', '0:0', '--cap-add', 'NET_ADMIN', '-e', 'CHATMSG_NETEM=delay 40ms 10ms loss 1%',
+        'chatmsg-lab:latest', 'tc', 'qdisc', 'show', 'dev', 'eth0'],
+      { reject: false, all: true },
+    );
+    if (result.exitCode === 0) {
+      expect(String(result.stdout)).toMatch(/netem 30: .*delay 40ms\s+10ms loss 1%/);
+    } else {
+      expect(String(result.all)).toContain("the Docker host's kernel has no netem qdisc");
+    }
+  });
+});

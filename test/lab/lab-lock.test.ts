@@ -1,0 +1,32 @@
+import { execa } from 'execa';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { acquireLabLock } from '../../src/lab/lab-lock.js';
+
+const lockPath = async () => join(await mkdtemp(join(tmpdir(), 'lab-lock-')), 'lock');
+
+describe('lab lock', () => {
+  it('lets one holder in, makes the next wait and say who holds it, then lets it in after release', async () => {
+    const dir = await lockPath();
+    const release = await acquireLabLock(1000, () => {}, dir);
+    const waits: number[] = [];
+    await expect(acquireLabLock(1200, (pid) => waits.push(pid), dir)).rejects.toThrow(`another lab run (pid ${process.pid})`);
+    expect(waits).toEqual([process.pid]);
+    await release();
+    const again = await acquireLabLock(1000, () => {}, dir);
+    await again();
+  });
+
+  it('takes over a lock whose owner has died', async () => {
+    const dir = await lockPath();
+    const dead = await execa('node', ['-e', 'console.log(process.pid)']);
+    await mkdir(dir);
+    await writeFile(join(dir, 'pid'), `${dead.stdout}\n`);
+    const waits: number[] = [];
+    const release = await acquireLabLock(1000, (pid) => waits.push(pid), dir);
+    expect(waits).toEqual([]);
+    await release();
+  });
+});
