@@ -1,7 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runConformance, type RunReport } from '../../src/conformance/index.js';
 import { startBrokenServer, type BrokenServer } from '../fixtures/broken-server.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
+
+const CONFORMANCE_BIN = fileURLToPath(new URL('../../dist/cli/conformance.js', import.meta.url));
 
 /** The checks the three planted bugs must trip, and only these. */
 const EXPECTED_FAILURES = [
@@ -50,6 +57,29 @@ describe('conformance run against a deliberately broken server', () => {
       'errors/503-server-full SKIP',
     ]);
     expect(report.summary).toEqual({ passed: others.length - 3, failed: EXPECTED_FAILURES.length, skipped: 3 });
+  });
+
+  it('through the CLI: FAIL rows with details, the summary, exit 1, failures in the JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'conformance-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const json = join(dir, 'grades.json');
+    const result = await execa('node', [CONFORMANCE_BIN, `127.0.0.1:${broken.port}`, '--only', 'broadcast,ping', '--skip', 'ping', '--json', json], {
+      reject: false,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL {4}broadcast\/no-echo .*\n {6}sent: {5}alice > "LOGIN alice\.\w+\\n"\n/m);
+    expect(result.stdout).toMatch(/^ {6}expected: nothing more at alice within 300 ms\n {6}got: {6}alice < "MSG alice\.\w+ ALL echo\?"$/m);
+    expect(result.stdout.split('\n').at(-1)).toBe('1 passed, 4 failed, 0 skipped');
+    const sheet = JSON.parse(await readFile(json, 'utf8')) as RunReport;
+    expect(sheet.summary).toEqual({ passed: 1, failed: 4, skipped: 0 });
+    expect(sheet.results.find((row) => row.name === 'broadcast/no-echo')).toEqual({
+      name: 'broadcast/no-echo',
+      group: 'broadcast',
+      title: expect.any(String),
+      status: 'FAIL',
+      ms: expect.any(Number),
+      failure: { sent: expect.any(Array), expected: expect.stringMatching(/^nothing more at alice/), got: expect.stringMatching(/ALL echo\?/) },
+    });
   });
 
   it('says what was sent, what was expected and what came back', () => {

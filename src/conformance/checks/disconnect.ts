@@ -1,4 +1,4 @@
-import { close, closed, connectStep, expect, quiet, scripted, send, sendBytes, stillUsable, type Script } from '../script.js';
+import { close, closed, connectStep, expect, pause, quiet, scripted, send, sendBytes, stillUsable, type Script } from '../script.js';
 
 const scripts: Script[] = [
   {
@@ -13,14 +13,15 @@ const scripts: Script[] = [
     name: 'close-mid-line',
     title: 'a client closing (FIN) in the middle of a line: the partial line is not delivered, LEFT is',
     login: ['alice', 'bob'],
-    steps: [sendBytes('bob', 'MSG {alice} never fini'), close('bob', 'end'), expect('alice', 'LEFT {bob}'), quiet()],
+    // The pause lets the partial line arrive (and be buffered) before the FIN.
+    steps: [sendBytes('bob', 'MSG {alice} never fini'), pause(100), close('bob', 'end'), expect('alice', 'LEFT {bob}'), quiet()],
   },
   {
     group: 'disconnect',
     name: 'reset-mid-line',
     title: 'a client reset (RST) in the middle of a line: the partial line is not delivered, LEFT is',
     login: ['alice', 'bob'],
-    steps: [sendBytes('bob', 'MSG ALL never fini'), close('bob', 'reset'), expect('alice', 'LEFT {bob}'), quiet()],
+    steps: [sendBytes('bob', 'MSG ALL never fini'), pause(100), close('bob', 'reset'), expect('alice', 'LEFT {bob}'), quiet()],
   },
   {
     group: 'disconnect',
