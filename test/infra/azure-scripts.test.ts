@@ -1,8 +1,11 @@
 import { execa } from 'execa';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { AZURE_DIR, azEnvironment, bundleServer, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
+import { AZURE_DIR, azEnvironment, bundleServer, REPO_ROOT, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
 
 // The scripts' own logic with `az` replaced by fake-az.sh (Azure is out of reach here), against a REAL
 // CHAT-MSG server on 127.0.0.1 standing in for the VM's public address.
@@ -59,6 +62,32 @@ describe('deploy.sh', () => {
     expect(String(result.stdout)).toMatch(/^PASS 127\.0\.0\.1:\d+: .*HELLO CHAT-MSG\/1.*PONG/m);
     expect(String(result.stdout)).toContain(`npm run client -- 127.0.0.1 ${server.port}`);
     expect(String(result.stdout)).toContain(`npm run scenario basic -- --server 127.0.0.1:${server.port}`);
+  });
+
+  // The commands deploy.sh prints must work as printed (npm run X -- args = node dist/cli/X.js args).
+  it('prints client and scenario commands that work against the server', async () => {
+    const az = await azEnvironment({ PUBLIC_IP: '127.0.0.1' });
+    const result = await runScript('deploy.sh', [...deployArgs(), '--port', String(server.port)], az.env);
+    const printed = (name: string) => {
+      const line = String(result.stdout).split('\n').find((text) => text.trim().startsWith(`npm run ${name} `));
+      expect(line, `deploy.sh prints "npm run ${name} ..."`).toBeDefined();
+      // "npm run scenario basic -- --server h:p" -> ["basic", "--server", "h:p"]
+      const [command, args] = line!.trim().split(' -- ');
+      return [...command!.split(' ').slice(3), ...args!.split(' ')];
+    };
+    const client = await execa('node', [join(REPO_ROOT, 'dist/cli/client.js'), ...printed('client')], {
+      input: 'LOGIN deploy-check\nLOGOFF deploy-check\n',
+      reject: false,
+    });
+    expect(client.exitCode, client.stderr).toBe(0);
+    expect(client.stdout).toContain('< OK LOGIN deploy-check');
+    const outDir = await mkdtemp(join(tmpdir(), 'chatmsg-deploy-scenario-'));
+    const scenario = await execa(
+      'node',
+      [join(REPO_ROOT, 'dist/cli/scenario.js'), ...printed('scenario'), '--out', outDir],
+      { reject: false },
+    );
+    expect(scenario.exitCode, `${scenario.stdout}\n${scenario.stderr}`).toBe(0);
   });
 
   it('run again: keeps its group and VM, updates the rules and the shutdown time', async () => {
