@@ -1,4 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
+import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoopbackCapture {
@@ -33,7 +34,16 @@ export async function captureLoopback(file: string, filter: string, iface = 'lo'
   });
   return {
     async stop() {
-      await sleep(300);
+      // tcpdump -U writes each packet as it reads it: once the file stops growing, it has caught
+      // up with the kernel (a fixed sleep lost the last packets on a loaded machine).
+      let size = -1;
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        await sleep(250);
+        const now = (await stat(file)).size;
+        if (now === size || Date.now() > deadline) break;
+        size = now;
+      }
       child.kill('SIGINT');
       await child;
     },
