@@ -112,13 +112,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const s = session(step.client);
     const deadline = Date.now() + step.timeoutMs;
     const skipped: string[] = [];
-    const skippedNote = () => (skipped.length === 0 ? {} : { detail: `skipped ${skipped.length} line(s): ${abbreviate(skipped)}` });
+    const skippedNote = (...more: string[]) => {
+      const notes = [...(skipped.length === 0 ? [] : [`skipped ${skipped.length} line(s): ${abbreviate(skipped)}`]), ...more];
+      return notes.length === 0 ? {} : { detail: notes.join('; ') };
+    };
     for (;;) {
       const next = await s.next(deadline);
       const expected = describePattern(step.pattern);
       if ('timeout' in next) return { ok: false, expected, got: `nothing within ${step.timeoutMs}ms`, ...skippedNote() };
       if ('exit' in next) return { ok: false, expected, got: `nothing; ${describeExit(next.exit)}`, ...skippedNote() };
-      if (matches(step.pattern, next.line.text)) return { ok: true, ...skippedNote() };
+      // A pattern hides the actual line: say which line it matched.
+      if (matches(step.pattern, next.line.text)) return { ok: true, ...skippedNote(...(step.pattern.kind === 'regex' ? [`got: ${next.line.text}`] : [])) };
       if (!step.eventually) return { ok: false, expected, got: next.line.text };
       skipped.push(next.line.text);
     }
