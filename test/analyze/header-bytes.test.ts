@@ -8,7 +8,7 @@ import { headerFields } from '../../src/analyze/header-fields.js';
 import { startServer } from '../helpers/server-process.js';
 import { frameBytes } from '../wireshark/helpers/pcap-file.js';
 import { RawPeer } from '../wireshark/helpers/raw-peer.js';
-import { captureLoopback } from '../wireshark/helpers/tcpdump.js';
+import { captureLoopback, serverBpf } from '../wireshark/helpers/tcpdump.js';
 import { SEGMENTED_PCAP } from './fixture.js';
 
 /** Checks every byte range the report gives against the frame's real bytes. */
@@ -69,7 +69,7 @@ describe('header byte ranges in the report are the real bytes of the frame', () 
       dir = await mkdtemp(join(tmpdir(), 'chatmsg-any-'));
       pcap = join(dir, 'any.pcap');
       const server = await startServer();
-      const capture = await captureLoopback(pcap, `tcp port ${server.port}`, 'any');
+      const capture = await captureLoopback(pcap, serverBpf(server.host, server.port), 'any');
       try {
         const peer = await RawPeer.connect(server.port);
         await peer.waitFor('HELLO ');

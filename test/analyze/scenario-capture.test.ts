@@ -9,7 +9,7 @@ import { checkScenario } from '../../src/analyze/expect-scenario.js';
 import { serverFilter, type ServerEndpoint } from '../../src/analyze/server-endpoint.js';
 import { loadScenario } from '../../src/scenario/catalog.js';
 import { startServer } from '../helpers/server-process.js';
-import { captureLoopback } from '../wireshark/helpers/tcpdump.js';
+import { captureLoopback, serverBpf } from '../wireshark/helpers/tcpdump.js';
 import { parseFieldRows, tsharkFields } from '../wireshark/helpers/tshark-fields.js';
 
 const SCENARIO_BIN = fileURLToPath(new URL('../../dist/cli/scenario.js', import.meta.url));
@@ -21,7 +21,7 @@ const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.me
  */
 async function runCaptured(name: string, dir: string, pcap: string): Promise<ServerEndpoint> {
   const server = await startServer();
-  const capture = await captureLoopback(pcap, `tcp port ${server.port}`);
+  const capture = await captureLoopback(pcap, serverBpf(server.host, server.port));
   try {
     const run = await execa('node', [SCENARIO_BIN, name, '--server', `127.0.0.1:${server.port}`, '--out', dir], { reject: false });
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);

@@ -6,7 +6,7 @@ import { parseRequest } from '../../src/protocol/request.js';
 import { runTshark } from '../../src/analyze/tshark.js';
 import { startServer } from '../helpers/server-process.js';
 import { RawPeer } from './helpers/raw-peer.js';
-import { captureLoopback } from './helpers/tcpdump.js';
+import { captureLoopback, serverBpf } from './helpers/tcpdump.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
 /** Texts at the edges of UTF-8 and of the control-character rule, sent after `MSG ALL `. */
@@ -41,7 +41,7 @@ describe('the dissector flags as malformed exactly what the server and the codec
     dir = await mkdtemp(join(tmpdir(), 'chatmsg-utf8-'));
     pcap = join(dir, 'utf8.pcap');
     const server = await startServer();
-    const capture = await captureLoopback(pcap, `tcp port ${server.port}`);
+    const capture = await captureLoopback(pcap, serverBpf(server.host, server.port));
     try {
       const peer = await RawPeer.connect(server.port);
       await peer.waitFor('HELLO ');

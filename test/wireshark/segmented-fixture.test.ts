@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server-process.js';
-import { captureLoopback } from './helpers/tcpdump.js';
+import { captureLoopback, serverBpf } from './helpers/tcpdump.js';
 import { playSegmentedTraffic } from './helpers/segmented-traffic.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
@@ -33,7 +33,7 @@ describe('dissector on a deliberately segmented capture', () => {
     dir = await mkdtemp(join(tmpdir(), 'chatmsg-segmented-'));
     freshPcap = join(dir, 'segmented.pcap');
     const server = await startServer();
-    const capture = await captureLoopback(freshPcap, `tcp port ${server.port}`);
+    const capture = await captureLoopback(freshPcap, serverBpf(server.host, server.port));
     try {
       await playSegmentedTraffic(server.port);
     } finally {

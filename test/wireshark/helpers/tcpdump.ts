@@ -2,6 +2,14 @@ import { execa, type ResultPromise } from 'execa';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * A BPF filter for the connections of one server endpoint only. `tcp port N` alone also catches
+ * other tests' connections to another 127.0.0.x address that happens to listen on port N.
+ */
+export function serverBpf(host: string, port: number): string {
+  return `tcp and ((src host ${host} and src port ${port}) or (dst host ${host} and dst port ${port}))`;
+}
+
 export interface LoopbackCapture {
   /** Waits for packets in flight, stops tcpdump and resolves once the file is complete. */
   stop(): Promise<void>;
