@@ -43,6 +43,8 @@ describe('probeServer', () => {
     const result = await probeServer({ host: '127.0.0.1', port: server.port, timeoutMs: 5000 });
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.greeting).toMatch(/^HELLO CHAT-MSG\/1 /);
+    // The server logs the PING on its stderr pipe, which may reach us after the PONG did.
+    for (let i = 0; i < 40 && !/PING/.test(server.log()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server.log()).toMatch(/PING/);
   });
 
