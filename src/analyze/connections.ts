@@ -1,4 +1,4 @@
-import { parseRequest } from '../protocol/request.js';
+import { parseServerLine } from '../protocol/server-pdu.js';
 import { endpoint, TCP_FLAGS, type Frame } from './capture-model.js';
 
 /** One TCP connection (tshark's tcp.stream) as the report describes it. */
@@ -6,7 +6,7 @@ export interface Connection {
   stream: number;
   client: string;
   server: string;
-  /** The client-id of the first successful-looking LOGIN on it, if any. */
+  /** The client-id the server confirmed (OK LOGIN / OK AUTH / OK REGISTER), if any. */
   clientId?: string;
   /** SYN, SYN-ACK and the client's first ACK, when captured. */
   handshake: number[];
@@ -39,12 +39,16 @@ function clientEndpoint(frames: Frame[], serverPort: number | undefined): string
   return first.tcp.dstPort === serverPort || serverPort === undefined ? source(first) : destination(first);
 }
 
+/** Replies that confirm a login and name the id: `OK LOGIN <id>`, and the secure `OK AUTH/REGISTER <id>`. */
+const LOGIN_REPLIES = new Set(['LOGIN', 'AUTH', 'REGISTER']);
+
+/** The client-id the server confirmed on this connection (a refused LOGIN does not count). */
 function loginId(frames: Frame[]): string | undefined {
   for (const frame of frames) {
     for (const pdu of frame.pdus) {
-      if (pdu.direction !== 'request') continue;
-      const parsed = parseRequest(Buffer.from(pdu.line, 'utf8'));
-      if (parsed.ok && parsed.request.verb === 'LOGIN') return parsed.request.id;
+      if (pdu.direction !== 'response') continue;
+      const reply = parseServerLine(pdu.line);
+      if (reply.kind === 'OK' && LOGIN_REPLIES.has(reply.verb) && reply.args[0]) return reply.args[0];
     }
   }
   return undefined;
