@@ -90,7 +90,12 @@ describe('the cloud-init payload on a systemd machine', () => {
   });
 
   it('logs to journald', async () => {
-    const journal = await host.exec(['journalctl', '-u', SERVICE, '--no-pager', '-o', 'cat']);
+    // journald may take a moment to store what the service wrote: poll, bounded.
+    let journal = await host.exec(['journalctl', '-u', SERVICE, '--no-pager', '-o', 'cat']);
+    for (let i = 0; i < 20 && !/azure-e2e/.test(journal.stdout); i++) {
+      await sleep(250);
+      journal = await host.exec(['journalctl', '-u', SERVICE, '--no-pager', '-o', 'cat']);
+    }
     expect(journal.stdout).toMatch(new RegExp(`listening on 0\\.0\\.0\\.0:${PORT}`));
     expect(journal.stdout).toMatch(/azure-e2e/);
   });
