@@ -15,7 +15,7 @@ import { OptionError, parsePort, usageError, withUsage, type CommandInfo } from 
 
 const COMMAND: CommandInfo = {
   name: 'chatmsg-scenario',
-  usage: '<name | file.scenario> [--server host:port] [--capture] [--out dir] | --list',
+  usage: '<name | file.scenario> [--server host:port] [--capture] [--out dir] [--verbose] | --list',
 };
 
 const HELP = `usage: npm run scenario -- ${COMMAND.usage}
@@ -28,6 +28,7 @@ every step, and writes the evidence to captures/<name>-<UTC time>/.
   --server host:port   use this running server instead of starting one
   --capture            also record traffic.pcap with tcpdump (needs root or CAP_NET_RAW)
   --out <dir>          write the evidence to <dir>/<name>-<UTC time>/ (default captures)
+  -v, --verbose        also print every line of every client as it comes
   -h, --help           this text
 
 Exit codes: 0 pass, 1 a step failed (or the capture/server could not start), 2 bad
@@ -50,6 +51,7 @@ const options = withUsage(COMMAND, () => {
       server: { type: 'string' },
       capture: { type: 'boolean' },
       out: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,6 +67,7 @@ const options = withUsage(COMMAND, () => {
     server: values.server === undefined ? undefined : parseServer(values.server),
     capture: values.capture === true,
     out: values.out ?? 'captures',
+    verbose: values.verbose === true,
   };
 });
 
@@ -115,11 +118,13 @@ if (options.capture) {
   }
 }
 
+const nameWidth = Math.max(...scenario.clients.map((client) => client.length));
 const run = await runScenario(scenario, {
   launcher: new LocalClientLauncher(),
   server: address,
   onStep: (step) => log(formatStepLine(step)),
   onInfo: (text) => log(`  .. ${text}`),
+  ...(options.verbose ? { onClientLine: (client: string, line: string) => log(`       ${client.padEnd(nameWidth)} | ${line}`) } : {}),
 });
 
 // Let the last FIN/ACKs reach the capture before tcpdump stops.

@@ -21,6 +21,8 @@ export interface RunOptions {
   onStep?: (step: StepResult) => void;
   /** Progress notes: clients starting, cleanup ... */
   onInfo?: (text: string) => void;
+  /** Every transcript line of every client, as it arrives (a verbose live log). */
+  onClientLine?: (client: string, line: string) => void;
 }
 
 export interface ScenarioRun {
@@ -92,7 +94,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const s = session(name);
     const extraArgs = [...scenario.clientArgs, ...args];
     try {
-      s.attach(await options.launcher.launch(name, options.server, (line) => s.onLine(line), extraArgs));
+      const onLine = (line: string) => {
+        s.onLine(line);
+        options.onClientLine?.(name, line);
+      };
+      s.attach(await options.launcher.launch(name, options.server, onLine, extraArgs));
     } catch (error) {
       return { ok: false, expected: `a client started by ${options.launcher.where}`, got: (error as Error).message };
     }

@@ -138,6 +138,13 @@ describe('scenario command options', () => {
     expect(run.stdout).toMatch(/^basic +every service once/m);
   });
 
+  it('--verbose shows every client line as it comes', async () => {
+    const run = await scenario(['basic', '--verbose']);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^ +alice \| \d{2}:\d{2}:\d{2}\.\d{3} < OK LOGIN alice$/m);
+    expect(run.stdout).toMatch(/^ +bob \| \d{2}:\d{2}:\d{2}\.\d{3} > login bob$/m);
+  });
+
   it('--server runs against a server that is already running', async () => {
     const server = await startServer();
     try {
