@@ -142,7 +142,7 @@ describe('scenario command options', () => {
     const run = await scenario(['basic', '--verbose']);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/^ +alice \| \d{2}:\d{2}:\d{2}\.\d{3} < OK LOGIN alice$/m);
-    expect(run.stdout).toMatch(/^ +bob \| \d{2}:\d{2}:\d{2}\.\d{3} > login bob$/m);
+    expect(run.stdout).toMatch(/^ +bob +\| \d{2}:\d{2}:\d{2}\.\d{3} > login bob$/m);
   });
 
   it('--server runs against a server that is already running', async () => {
