@@ -145,6 +145,14 @@ describe('deploy.sh --dry-run', () => {
     expect(azLines(String(result.stdout))).toEqual([]);
   });
 
+  it('bundles the server itself when no --server-bundle is given (npm run bundle)', async () => {
+    const az = await azEnvironment();
+    const result = await runScript('deploy.sh', ['--dry-run', '--ssh-source', TEST_SSH_SOURCE], { ...az.env, npm_config_loglevel: 'error' });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(String(result.stderr)).toMatch(/bundle-server: wrote .*chatmsg-server\.mjs/);
+    expect(azLines(String(result.stdout)).some((line) => line.startsWith('az vm create'))).toBe(true);
+  });
+
   it('works without az installed', async () => {
     const az = await azEnvironment({}, { az: 'missing' });
     const result = await runScript('deploy.sh', ['--dry-run', '--ssh-source', TEST_SSH_SOURCE, '--server-bundle', bundle], az.env);
