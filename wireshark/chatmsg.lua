@@ -63,11 +63,19 @@ local FIELD_DEFS = {
   { "version", "string", "Protocol version" },
   { "args", "string", "Arguments" },
   { "retransmission", "string", "Retransmitted data (not dissected again)" },
+  -- The secure extension (spec section 9): keys, proofs and ciphertext, base64 on the wire.
+  { "key", "string", "Public key (base64)" },
+  { "signature", "string", "Ed25519 signature (base64)" },
+  { "nonce", "string", "Challenge nonce (base64)" },
+  { "realm", "string", "Realm" },
+  { "binding", "string", "Channel binding" },
+  { "counter", "uint64", "Message counter" },
+  { "payload", "string", "Ciphertext (base64)" },
 }
 
 local F = {}
 local FIELD_RULES = {}      -- key -> "id" / "id_or_all"
-local NUMBER_FIELDS = {}    -- key -> true for the integer fields
+local NUMBER_FIELDS = {}    -- key -> its integer type ("uint16", "uint64" ...)
 do
   local list = {}
   for _, def in ipairs(FIELD_DEFS) do
@@ -77,7 +85,7 @@ do
       field = ProtoField.string("chatmsg." .. key, label)
     else
       field = ProtoField[kind]("chatmsg." .. key, label, base.DEC, strings)
-      NUMBER_FIELDS[key] = true
+      NUMBER_FIELDS[key] = kind
     end
     F[key] = field
     FIELD_RULES[key] = rule
@@ -108,6 +116,12 @@ local REQUEST_LAYOUTS = {
   LIST = {},
   HELP = {},
   PING = { "token*?" },
+  REGISTER = { "client_id", "key" },
+  AUTH = { "client_id" },
+  PROVE = { "signature" },
+  PREKEY = { "key", "signature" },
+  KEYS = { "client_id" },
+  EMSG = { "target", "counter", "payload" },
 }
 local RESPONSE_LAYOUTS = {
   HELLO = { "version", "text*" },
@@ -118,6 +132,8 @@ local RESPONSE_LAYOUTS = {
   LEFT = { "client_id" },
   PONG = { "token*?" },
   BYE = { "text*?" },
+  CHALLENGE = { "nonce", "realm", "binding" },
+  EMSG = { "from", "target", "counter", "payload" },
 }
 local OK_LAYOUTS = {
   LOGIN = { "client_id" },
@@ -125,6 +141,11 @@ local OK_LAYOUTS = {
   MSG = { "target", "count?" },
   LIST = { "count", "ids..." },
   HELP = { "verbs..." },
+  REGISTER = { "client_id" },
+  AUTH = { "client_id" },
+  EMSG = { "client_id" },
+  PREKEY = {},
+  KEYS = { "client_id", "key", "key", "signature" },
 }
 
 local KNOWN_VERBS = {}
@@ -267,7 +288,12 @@ local function add_layout(pdu_tree, line_tvb, tokens, first, layout, open_ended)
         local range = line_tvb(t.offset, #t.text)
         if NUMBER_FIELDS[name] then
           if not t.text:match("^%d+$") then return nil, name .. " is not a number: " .. t.text end
-          pdu_tree:add(F[name], range, tonumber(t.text))
+          local n = tonumber(t.text)
+          if NUMBER_FIELDS[name] == "uint64" then
+            -- 64-bit fields take a UInt64 (low and high 32 bits); counters stay below 2^53, exact in a Lua number.
+            n = UInt64.new(n % 4294967296, math.floor(n / 4294967296))
+          end
+          pdu_tree:add(F[name], range, n)
         else
           local rule = FIELD_RULES[name]
           if rule and not is_client_id(t.text, rule == "id_or_all") then

@@ -16,7 +16,8 @@ export function tsharkFields(pcap: string, fields: readonly string[] = GOLDEN_FI
 
 /** Rows of a `-T fields` output as objects, each value split on the aggregator (`,`). */
 export function parseFieldRows(output: string): Record<string, string>[] {
-  const [header, ...lines] = output.trimEnd().split('\n');
+  // Only the final newline goes: a trailing tab is an empty last column.
+  const [header, ...lines] = output.replace(/\n$/, '').split('\n');
   const names = header!.split('\t');
   return lines.map((line) => Object.fromEntries(line.split('\t').map((value, i) => [names[i]!, value])));
 }
