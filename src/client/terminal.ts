@@ -47,6 +47,8 @@ export function runTerminalClient(options: TerminalOptions, io: TerminalIo): Pro
     prompt: PROMPT,
   });
 
+  /** Set once the connection has ended: no prompt is drawn after that. */
+  let finished = false;
   const print = (kind: TranscriptKind, text: string) => {
     const line = formatForPeople({ time: formatClock(new Date()), kind, text: escapeForTerminal(text) }, colour);
     if (!interactive) {
@@ -57,11 +59,10 @@ export function runTerminalClient(options: TerminalOptions, io: TerminalIo): Pro
     cursorTo(io.stdout, 0);
     clearLine(io.stdout, 0);
     io.stdout.write(`${line}\n`);
-    rl.prompt(true);
+    if (!finished) rl.prompt(true);
   };
 
   return new Promise((resolve) => {
-    let finished = false;
     const secure: SecureChat = new SecureChat(options.secure ?? {}, {
       send: (line) => connection.send(line),
       notice: (text) => print('notice', text),
