@@ -155,7 +155,7 @@ describe('the recipient rejects, visibly, what a man in the middle does to EMSG'
       await carol.waitFor(/REJECTED e2e message from dave: out-of-order message .*counter 5, expected 4/);
       const accepted = carol.lines.filter((line) => line.includes('* e2e from dave'));
       expect(accepted.map((line) => line.replace(/^.* #/, '#'))).toEqual(['#1: one', '#2: two', '#3: three']);
-      expect(carol.stderr()).toMatch(/REJECTED/);
+      await carol.waitForStderr(/REJECTED/);
     } finally {
       await mitm.close();
     }

@@ -9,6 +9,8 @@ export interface ChatClient {
   say(line: string): void;
   /** Resolves with the first stdout line (from `from` on) matching `pattern`. */
   waitFor(pattern: RegExp, options?: { from?: number; timeoutMs?: number }): Promise<string>;
+  /** Resolves once stderr (written independently of stdout) matches `pattern`. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Closes stdin and resolves with the exit code. */
   end(): Promise<number | undefined>;
   process: ResultPromise;
@@ -53,6 +55,13 @@ export function startClient(port: number, args: string[] = [], cwd?: string): Ch
         waiters.add(check);
         check();
       });
+    },
+    async waitForStderr(pattern, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stderr)) {
+        if (Date.now() > deadline) throw new Error(`stderr never matched ${pattern}:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
     async end() {
       child.stdin!.end();
