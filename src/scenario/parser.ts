@@ -125,7 +125,7 @@ export function parseScenario(text: string, file: string): Scenario {
     const body = after.slice(1);
     switch (sigil) {
       case '>':
-        add({ kind: 'send', client, line: body, at });
+        add({ kind: 'send', client, line: unescapeSend(body, fail), at });
         return;
       case '<':
       case '<<':
@@ -153,6 +153,20 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
     steps: top,
   };
+}
+
+/**
+ * A sent line may carry control characters written as the client shows them, `\x07`, so a
+ * scenario can send what a keyboard cannot (to provoke ERR 400). `\\` is one backslash; any
+ * other backslash is literal. LF and CR cannot be sent inside a line.
+ */
+function unescapeSend(body: string, fail: (reason: string) => never): string {
+  return body.replace(/\\(\\|x([0-9a-fA-F]{2}))/g, (_match, _escape: string, hex: string | undefined) => {
+    if (hex === undefined) return '\\';
+    const code = Number.parseInt(hex, 16);
+    if (code === 0x0a || code === 0x0d) fail(`\\x${hex} (a line end) cannot be sent inside a line`);
+    return String.fromCharCode(code);
+  });
 }
 
 const words = (text: string) => text.split(/\s+/).filter((word) => word !== '');

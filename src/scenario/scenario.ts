@@ -14,7 +14,7 @@ export interface SourceLocation {
 /** What a received line must look like: the exact text, or a regular expression matching the whole line. */
 export type LinePattern = { kind: 'exact'; text: string } | { kind: 'regex'; source: string; regex: RegExp };
 
-/** `alice> LOGIN alice`: the client sends the line as written. */
+/** `alice> LOGIN alice`: the client sends the line as written (`\x07` escapes decoded). */
 export interface SendStep {
   kind: 'send';
   client: string;

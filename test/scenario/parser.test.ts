@@ -71,6 +71,12 @@ describe('parseScenario steps', () => {
     expect(step.pattern.regex.test('OK LOGIN a')).toBe(true);
     expect(step.pattern.regex.test('xOK LOGIN a')).toBe(false);
   });
+  it('decodes \\xHH and \\\\ in sent lines, and nothing else', () => {
+    const line = (body: string) => (parse(`alice> ${body}\n`).steps[0] as { line: string }).line;
+    expect(line('MSG bob bell\\x07 del\\x7F esc\\x1b[2J')).toBe('MSG bob bell\x07 del\x7f esc\x1b[2J');
+    expect(line('MSG bob a\\\\x07 b\\n c\\')).toBe('MSG bob a\\x07 b\\n c\\');
+    expect(syntaxError('alice> MSG bob a\\x0ab\n').message).toBe('x.scenario:3: \\x0a (a line end) cannot be sent inside a line');
+  });
   it('keeps the sent line exactly, trailing spaces included', () => {
     expect(parse('alice> LOGIN alice \r\n').steps[0]).toMatchObject({ line: 'LOGIN alice ' });
   });
