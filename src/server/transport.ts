@@ -51,9 +51,9 @@ function peerOf(socket: net.Socket): string {
 }
 
 /**
- * Gathers the connections written to in this event-loop turn and uncorks them all once the
+ * Gathers the connections written to in this event-loop turn and flushes them all once the
  * turn's I/O callbacks have run: a broadcast, or many replies to one pipelined chunk, leaves
- * each socket as one writev instead of one syscall per line.
+ * each socket as one write instead of one syscall per line.
  */
 class WriteCoalescer {
   #pending = new Set<Connection>();
@@ -70,7 +70,7 @@ class WriteCoalescer {
     this.#scheduled = false;
     const pending = this.#pending;
     this.#pending = new Set();
-    for (const connection of pending) connection.uncork();
+    for (const connection of pending) connection.flush();
   }
 }
 
@@ -83,9 +83,12 @@ class Connection implements SessionLink {
   readonly #loginTimer: NodeJS.Timeout;
   #handler: ConnectionHandler | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
-  #corked = false;
-  /** Bytes written since the last cork. */
-  #corkedBytes = 0;
+  /**
+   * Output of this turn, not yet handed to the socket. An array push per line instead of a
+   * stream write per line: a broadcast costs each recipient a push, and the flush one write.
+   */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
   #paused = false;
   #closing = false;
   #closeReason = 'peer closed';
@@ -132,21 +135,20 @@ class Connection implements SessionLink {
   send(data: string | Buffer): boolean {
     const socket = this.#socket;
     if (this.#closing || socket.destroyed) return false;
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    if (socket.writableLength + size > this.#options.maxQueue) {
-      this.#closeReason = `slow consumer (${socket.writableLength} bytes unsent, max-queue ${this.#options.maxQueue})`;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const unsent = socket.writableLength + this.#pendingBytes;
+    if (unsent + bytes.length > this.#options.maxQueue) {
+      this.#closeReason = `slow consumer (${unsent} bytes unsent, max-queue ${this.#options.maxQueue})`;
       this.#closing = true;
+      this.#pending = [];
+      this.#pendingBytes = 0;
       socket.destroy();
       return false;
     }
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      this.#coalescer.add(this);
-    }
-    socket.write(data);
-    this.#corkedBytes += size;
-    if (this.#corkedBytes >= FLUSH_THRESHOLD) this.uncork();
+    if (this.#pending.length === 0) this.#coalescer.add(this);
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    if (this.#pendingBytes >= FLUSH_THRESHOLD) this.flush();
     return true;
   }
 
@@ -158,18 +160,21 @@ class Connection implements SessionLink {
     return socket.exportKeyingMaterial(CHANNEL_BINDING.bytes, CHANNEL_BINDING.label, Buffer.alloc(0)).toString('base64');
   }
 
-  uncork(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#corkedBytes = 0;
-    this.#socket.uncork();
+  /** Hands this turn's output to the socket as one buffer. */
+  flush(): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    const bytes = this.#pendingBytes;
+    this.#pendingBytes = 0;
+    if (!this.#socket.destroyed) this.#socket.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, bytes));
   }
 
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
     this.#closeReason = 'closed by server';
-    this.uncork();
+    this.flush();
     this.#socket.end();
     // A peer that neither reads nor closes must not hold the socket forever.
     this.#graceTimer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
