@@ -25,7 +25,9 @@ export interface ClientSpec {
  * text; deliveries are counted in bulk as occurrences of the delivery marker.
  */
 export interface Dialect {
-  /** Bytes a client sends on connect to be ready. */
+  /** Appears in what the server sends on connect before it takes a hello; '' = nothing to wait for. */
+  greetingMarker: string;
+  /** Bytes a client sends, once greeted, to be ready. */
   hello(client: ClientSpec): string;
   /** Appears in what the server sends once the client is ready; '' = ready on connect. */
   readyMarker(client: ClientSpec): string;
@@ -44,13 +46,14 @@ export const SYNC_TOKEN = 'benchsync';
 const CHANNEL = 'bench';
 
 const chatmsg: Dialect = {
+  greetingMarker: 'HELLO ',
   hello: ({ name }) => encodeRequest({ verb: 'LOGIN', id: name }),
   readyMarker: () => 'OK LOGIN',
   broadcast: (payload) => encodeRequest({ verb: 'MSG', target: BROADCAST_TARGET, text: payload }),
   direct: (to, payload) => encodeRequest({ verb: 'MSG', target: to, text: payload }),
   ping: encodeRequest({ verb: 'PING', token: SYNC_TOKEN }),
-  // MSG <from> <target> <text> LF: one line per delivery.
-  deliveryMarker: '\n',
+  // MSG <from> <target> <text>: ids and stamped texts hold no space, JOINED / LEFT no `MSG `.
+  deliveryMarker: 'MSG ',
 };
 
 /** A Redis command in RESP: an array of bulk strings. */
@@ -59,6 +62,7 @@ function resp(...words: string[]): string {
 }
 
 const redis: Dialect = {
+  greetingMarker: '',
   // A publisher needs no handshake; a receiver subscribes to the shared channel or its own.
   hello: ({ name, role, listening }) =>
     role === 'sender' ? '' : resp('SUBSCRIBE', listening === 'broadcast' ? CHANNEL : name),
@@ -71,6 +75,8 @@ const redis: Dialect = {
 };
 
 const irc: Dialect = {
+  // With DNS and ident lookups off ngIRCd says nothing before NICK/USER.
+  greetingMarker: '',
   // Senders join too: a channel is +n (no messages from outside) by default.
   hello: ({ name, listening }) =>
     `NICK ${name}\r\nUSER ${name} 0 * :bench\r\n${listening === 'broadcast' ? `JOIN #${CHANNEL}\r\n` : ''}`,
@@ -79,7 +85,8 @@ const irc: Dialect = {
   broadcast: (payload) => `PRIVMSG #${CHANNEL} :${payload}\r\n`,
   direct: (to, payload) => `PRIVMSG ${to} :${payload}\r\n`,
   ping: `PING :${SYNC_TOKEN}\r\n`,
-  deliveryMarker: '\n',
+  // Not LF: JOIN, PART and QUIT notices of other members arrive on the same connection.
+  deliveryMarker: ' PRIVMSG ',
 };
 
 export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc };

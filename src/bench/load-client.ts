@@ -4,11 +4,22 @@ import { SYNC_TOKEN, type ClientSpec, type Dialect } from './dialects.js';
 import type { Histogram } from './histogram.js';
 import { PatternCounter } from './pattern-counter.js';
 
+/** Where a load client connects from and to. */
+export interface Route {
+  host: string;
+  port: number;
+  localAddress: string;
+}
+
+/** Handshake text kept while looking for a marker (the IRC NAMES list of a big channel is long). */
+const HANDSHAKE_KEEP = 64 * 1024;
 
 /**
- * One connection of the load generator. Until it is ready it looks for the dialect's ready
- * marker; after that a receiver only counts delivery markers in bulk (indexOf) and samples the
- * first send stamp of each chunk, and every client counts the SYNC_TOKEN replies to its pings.
+ * One connection of the load generator. It connects and waits for the greeting, then (when
+ * told, so a whole worker's clients can log in at once) sends the dialect's hello and waits for
+ * the ready marker. After that a receiver only counts delivery markers in bulk (indexOf) and
+ * samples the first send stamp of each chunk, and every client counts the SYNC_TOKEN replies to
+ * its pings.
  */
 export class LoadClient {
   readonly spec: ClientSpec;
@@ -20,64 +31,79 @@ export class LoadClient {
   ready = false;
   closed = false;
   onPong: (() => void) | undefined;
+  readonly #dialect: Dialect;
   readonly #latency: Histogram;
   readonly #deliveries: PatternCounter;
   readonly #pongs = new PatternCounter(SYNC_TOKEN);
+  /** What the handshake waits for, and what to do when it appears. */
+  #waiting: { marker: string; found: () => void; failed: (error: Error) => void } | undefined;
   #handshake = '';
 
-  constructor(spec: ClientSpec, socket: Socket, dialect: Dialect, latency: Histogram) {
+  private constructor(spec: ClientSpec, socket: Socket, dialect: Dialect, latency: Histogram) {
     this.spec = spec;
     this.socket = socket;
+    this.#dialect = dialect;
     this.#latency = latency;
     this.#deliveries = new PatternCounter(dialect.deliveryMarker);
+    socket.on('data', (chunk: Buffer) => (this.ready ? this.#receive(chunk) : this.#scan(chunk)));
+    socket.on('error', (error) => this.#waiting?.failed(error));
+    socket.on('close', () => {
+      this.closed = true;
+      this.#waiting?.failed(new Error(`${spec.name}: closed during the handshake`));
+    });
   }
 
-  /** Connects, sends the dialect's hello and resolves once the ready marker arrives. */
-  static open(
-    spec: ClientSpec,
-    dialect: Dialect,
-    where: { host: string; port: number; localAddress: string },
-    latency: Histogram,
-    timeoutMs: number,
-  ): Promise<LoadClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: where.host, port: where.port, localAddress: where.localAddress, noDelay: true });
-      const client = new LoadClient(spec, socket, dialect, latency);
-      const marker = dialect.readyMarker(spec);
-      const timer = setTimeout(() => fail(new Error(`${spec.name}: not ready after ${timeoutMs} ms`)), timeoutMs);
-      const fail = (error: Error) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(error);
-      };
-      const becomeReady = () => {
-        clearTimeout(timer);
-        client.ready = true;
-        client.#handshake = '';
-        resolve(client);
-      };
-      socket.once('connect', () => {
-        const hello = dialect.hello(spec);
-        if (hello !== '') socket.write(hello);
-        if (marker === '') becomeReady();
-      });
-      socket.on('data', (chunk: Buffer) => {
-        if (client.ready) {
-          client.#receive(chunk);
-          return;
-        }
-        client.#handshake = (client.#handshake + chunk.toString('latin1')).slice(-64 * 1024);
-        const at = client.#handshake.indexOf(marker);
-        if (at !== -1) becomeReady();
-      });
-      socket.on('error', (error) => {
-        if (!client.ready) fail(error);
-      });
-      socket.on('close', () => {
-        if (!client.ready) fail(new Error(`${spec.name}: closed during the handshake`));
-        client.closed = true;
-      });
+  /** Connects and resolves once the server's greeting (if the dialect has one) arrived. */
+  static async connect(spec: ClientSpec, dialect: Dialect, route: Route, latency: Histogram, timeoutMs: number): Promise<LoadClient> {
+    const socket = connect({ host: route.host, port: route.port, localAddress: route.localAddress, noDelay: true });
+    const client = new LoadClient(spec, socket, dialect, latency);
+    await client.#await(dialect.greetingMarker, timeoutMs, 'greeting', () => undefined);
+    client.#handshake = '';
+    return client;
+  }
+
+  /** Sends the hello and resolves once the ready marker arrived. */
+  async login(timeoutMs: number): Promise<void> {
+    const hello = this.#dialect.hello(this.spec);
+    await this.#await(this.#dialect.readyMarker(this.spec), timeoutMs, 'login', () => {
+      if (hello !== '') this.socket.write(hello);
     });
+    this.ready = true;
+    this.#handshake = '';
+  }
+
+  #await(marker: string, timeoutMs: number, step: string, start: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.#waiting?.failed(new Error(`${this.spec.name}: no ${step} after ${timeoutMs} ms`)), timeoutMs);
+      const settle = () => {
+        clearTimeout(timer);
+        this.#waiting = undefined;
+      };
+      this.#waiting = {
+        marker,
+        found: () => {
+          settle();
+          resolve();
+        },
+        failed: (error) => {
+          settle();
+          this.socket.destroy();
+          reject(error);
+        },
+      };
+      const go = () => {
+        start();
+        if (marker === '' || this.#handshake.includes(marker)) this.#waiting?.found();
+      };
+      if (this.socket.connecting) this.socket.once('connect', go);
+      else go();
+    });
+  }
+
+  #scan(chunk: Buffer): void {
+    this.#handshake = (this.#handshake + chunk.toString('latin1')).slice(-HANDSHAKE_KEEP);
+    const waiting = this.#waiting;
+    if (waiting !== undefined && waiting.marker !== '' && this.#handshake.includes(waiting.marker)) waiting.found();
   }
 
   #receive(chunk: Buffer): void {

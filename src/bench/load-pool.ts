@@ -50,7 +50,7 @@ export class LoadPool {
   }
 
   /** Opens senders and receivers (receivers dealt round-robin over the receiver threads). */
-  async open(senders: ClientSpec[], receivers: ClientSpec[], concurrency = 200, timeoutMs = 120_000): Promise<OpenResult> {
+  async open(senders: ClientSpec[], receivers: ClientSpec[], timeoutMs = 120_000, concurrency = 500): Promise<OpenResult> {
     const shares = this.#receivers.map((_, i) => receivers.filter((__, j) => j % this.#receivers.length === i));
     const command = (clients: ClientSpec[]): WorkerCommand => ({
       op: 'open',

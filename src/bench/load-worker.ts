@@ -28,30 +28,42 @@ const dialect: Dialect = DIALECTS[setup.kind];
 const latency = new Histogram();
 const clients: LoadClient[] = [];
 
+/**
+ * Connects the clients (`concurrency` at a time) and waits for their greetings, then logs them
+ * all in at once: a burst of logins, as after a server restart, which the server can answer in
+ * few event-loop turns (presence notices to the same socket leave together).
+ */
 async function open(command: OpenCommand): Promise<OpenResult> {
   const result: OpenResult = { ready: 0, failed: 0 };
+  const fail = (error: unknown) => {
+    result.failed++;
+    result.firstError ??= (error as Error).message;
+  };
+  const connected: LoadClient[] = [];
   let next = 0;
   const lane = async () => {
     while (next < command.clients.length) {
       const index = next++;
-      const localAddress = command.localAddresses[index % command.localAddresses.length]!;
+      const route = { host: setup.host, port: setup.port, localAddress: command.localAddresses[index % command.localAddresses.length]! };
       try {
-        const client = await LoadClient.open(
-          command.clients[index]!,
-          dialect,
-          { host: setup.host, port: setup.port, localAddress },
-          latency,
-          command.timeoutMs,
-        );
-        clients.push(client);
-        result.ready++;
+        connected.push(await LoadClient.connect(command.clients[index]!, dialect, route, latency, command.timeoutMs));
       } catch (error) {
-        result.failed++;
-        result.firstError ??= (error as Error).message;
+        fail(error);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(command.concurrency, command.clients.length) }, lane));
+  await Promise.all(
+    connected.map((client) =>
+      client.login(command.timeoutMs).then(
+        () => {
+          clients.push(client);
+          result.ready++;
+        },
+        fail,
+      ),
+    ),
+  );
   return result;
 }
 

@@ -122,16 +122,17 @@ function connectionsSection(report: BenchReport): string[] {
     `${r.ready} / ${r.clients}`,
     r.loginSeconds.toFixed(1),
     r.quietSeconds.toFixed(1),
-    `${mib(r.rssBeforeKiB)} -> ${mib(r.rssAfterKiB)}`,
+    `${mib(r.rssBeforeKiB)} -> ${mib(r.rssAfterKiB)} -> ${mib(r.rssIdleKiB)}`,
     r.perClientKiB === undefined ? '-' : r.perClientKiB.toFixed(2),
     `${r.broadcast.deliveries} in ${ms(r.broadcast.maxMs)} ms`,
   ]);
   return [
     `## Connections: ${report.options.connections} clients logged in`,
     '',
-    '"quiet" = also every presence notice (JOINED / IRC JOIN) delivered: N^2/2 lines, inherent in both protocols.',
+    '"quiet" = also every presence notice (JOINED / IRC JOIN) delivered: N^2/2 lines, inherent in both protocols. ' +
+      'KiB per client = (idle RSS - RSS before) / clients logged in; idle = 5 s after quiet.',
     '',
-    table(['server', 'logged in', 'login s', 'quiet s', 'server RSS MiB', 'KiB per client', 'one broadcast reached'], rows),
+    table(['server', 'logged in', 'login s', 'quiet s', 'server RSS MiB (before -> after -> idle)', 'KiB per client', 'one broadcast reached'], rows),
     '',
   ];
 }

@@ -48,6 +48,9 @@ export async function startOurServer(options: OurServerOptions): Promise<ServerU
     '0',
     '--max-queue',
     String(options.maxQueue),
+    // Thousands of clients connect before any logs in (see load-worker.ts open): no ERR 408 meanwhile.
+    '--login-timeout',
+    '3600',
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

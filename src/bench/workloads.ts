@@ -5,6 +5,13 @@ import { residentKiB } from './proc-stats.js';
 import type { ServerUnderTest } from './servers.js';
 
 export const WORKLOADS = ['fanout', 'direct', 'connections'] as const;
+
+/** Bound of the connections workload's connect and login steps (and of its presence sync). */
+const LOGIN_TIMEOUT_MS = 120_000;
+/** Clients that log in at once in the connections workload. */
+const LOGIN_WAVE = 1000;
+/** Quiet time before the idle memory reading. */
+const IDLE_MS = 5000;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** What every workload gets from the runner. */
@@ -51,8 +58,11 @@ export interface ConnectionsResult {
   /** Until presence notices (JOINED / JOIN) to everyone were delivered too. */
   quietSeconds: number;
   rssBeforeKiB: number | undefined;
+  /** Right after the logins and their presence notices. */
   rssAfterKiB: number | undefined;
-  /** (RSS after - RSS before) / clients. */
+  /** After IDLE_MS more without traffic: what idle clients cost once transient buffers are gone. */
+  rssIdleKiB: number | undefined;
+  /** (RSS idle - RSS before) / clients logged in. */
   perClientKiB: number | undefined;
   /** One broadcast to all of them. */
   broadcast: PhaseResult;
@@ -155,38 +165,67 @@ export async function direct(
   });
 }
 
-/** Connections: `clients` clients log in (and listen to everyone); memory per client; one broadcast reaches all. */
+/**
+ * Connections: `clients` clients log in (and listen to everyone) in waves of LOGIN_WAVE, each
+ * wave waiting until its presence notices are delivered, so the server's backlog stays bounded;
+ * then memory per client, and one broadcast must reach them all. Waves stop at LOGIN_TIMEOUT_MS.
+ */
 export async function connections(context: WorkloadContext, kind: ServerKind, clients: number): Promise<ConnectionsResult> {
   const server = await context.start(kind, clients + 1);
   return withPool(context, server, async (pool) => {
     const rss = () => (server.pid === undefined ? undefined : residentKiB(server.pid));
     const rssBeforeKiB = rss();
     const start = performance.now();
-    const opened = await pool.open(specs('sender', 1, 'broadcast'), specs('receiver', clients, 'broadcast'));
-    const loginSeconds = (performance.now() - start) / 1000;
-    await pool.sync(300_000);
+    const receivers = specs('receiver', clients, 'broadcast');
+    let ready = 0;
+    let failed = 0;
+    let firstError: string | undefined;
+    let loginSeconds = 0;
+    for (let from = 0; from < clients; from += LOGIN_WAVE) {
+      const left = LOGIN_TIMEOUT_MS - (performance.now() - start);
+      if (left <= 0) {
+        firstError ??= `stopped after ${LOGIN_TIMEOUT_MS / 1000} s with ${ready} logged in`;
+        break;
+      }
+      const senders = from === 0 ? specs('sender', 1, 'broadcast') : [];
+      const opened = await pool.open(senders, receivers.slice(from, from + LOGIN_WAVE), left);
+      ready += opened.ready - senders.length;
+      failed += opened.failed;
+      firstError ??= opened.firstError;
+      loginSeconds = (performance.now() - start) / 1000;
+      try {
+        await pool.sync(Math.max(1000, LOGIN_TIMEOUT_MS - (performance.now() - start)));
+      } catch (error) {
+        firstError ??= (error as Error).message;
+        break;
+      }
+    }
     const quietSeconds = (performance.now() - start) / 1000;
     const rssAfterKiB = rss();
-    const broadcast = await runPhase(pool, server, { rate: 0, durationMs: 0, fanOut: opened.ready - 1, flood: { batch: 1, depth: 1 } });
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const rssIdleKiB = rss();
+    const broadcast = await runPhase(pool, server, { rate: 0, durationMs: 0, fanOut: ready, flood: { batch: 1, depth: 1 } });
     const result: ConnectionsResult = {
       kind,
       label: server.label,
       clients,
-      ready: opened.ready - 1,
-      failed: opened.failed,
+      ready,
+      failed,
       loginSeconds,
       quietSeconds,
       rssBeforeKiB,
       rssAfterKiB,
+      rssIdleKiB,
       perClientKiB:
-        rssBeforeKiB === undefined || rssAfterKiB === undefined ? undefined : (rssAfterKiB - rssBeforeKiB) / clients,
+        rssBeforeKiB === undefined || rssIdleKiB === undefined || ready === 0 ? undefined : (rssIdleKiB - rssBeforeKiB) / ready,
       broadcast,
     };
-    if (opened.firstError !== undefined) result.firstError = opened.firstError;
+    if (firstError !== undefined) result.firstError = firstError;
     context.progress(
-      `  connections ${server.label}: ${result.ready}/${clients} logged in in ${loginSeconds.toFixed(1)} s ` +
+      `  connections ${server.label}: ${ready}/${clients} logged in in ${loginSeconds.toFixed(1)} s ` +
         `(quiet after ${quietSeconds.toFixed(1)} s), ${result.perClientKiB?.toFixed(2) ?? '?'} KiB/client, ` +
-        `broadcast reached ${broadcast.deliveries} in ${broadcast.maxMs.toFixed(0)} ms`,
+        `broadcast reached ${broadcast.deliveries} in ${broadcast.maxMs.toFixed(0)} ms` +
+        (firstError === undefined ? '' : `; ${failed} failed, ${firstError}`),
     );
     return result;
   });
