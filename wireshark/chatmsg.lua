@@ -62,7 +62,6 @@ local FIELD_DEFS = {
   { "verbs", "string", "Verb in list" },
   { "version", "string", "Protocol version" },
   { "args", "string", "Arguments" },
-  { "retransmission", "string", "Retransmitted data (not dissected again)" },
   -- The secure extension (spec section 9): keys, proofs and ciphertext, base64 on the wire.
   { "key", "string", "Public key (base64)" },
   { "signature", "string", "Ed25519 signature (base64)" },
@@ -167,9 +166,6 @@ chatmsg.prefs.heuristic = Pref.bool("Detect CHAT-MSG on any TCP port", true,
   "Try the heuristic on TCP conversations on other ports")
 
 local tcp_stream = Field.new("tcp.stream")
-local tcp_retransmission = Field.new("tcp.analysis.retransmission")
-local tcp_fast_retransmission = Field.new("tcp.analysis.fast_retransmission")
-local tcp_spurious_retransmission = Field.new("tcp.analysis.spurious_retransmission")
 
 -- Server endpoint ("address:port") per TCP stream, learnt from the first PDU that tells it.
 local servers = {}
@@ -386,26 +382,14 @@ local function dissect_empty_line(framed, pinfo, tree)
   return "[malformed: empty line]"
 end
 
-local function is_retransmission()
-  return tcp_retransmission() or tcp_fast_retransmission() or tcp_spurious_retransmission()
-end
-
 --[[ Loops over the complete lines of the buffer. For a cut line it asks TCP for one more
-     segment, unless the line already passed max_line (then it is reported and skipped). ]]
+     segment, unless the line already passed max_line (then it is reported and skipped).
+     Retransmissions need nothing here: TCP reassembly hands each byte of the stream over once
+     (a guard on tcp.analysis.retransmission would even drop bytes a capture merely recorded
+     out of order, which TCP flags as "spurious retransmission"). ]]
 function chatmsg.dissector(tvb, pinfo, tree)
   local length = tvb:len()
   if length == 0 then return 0 end
-  if is_retransmission() then
-    -- The bytes were dissected when first sent; counting them again would duplicate PDUs.
-    -- Wireshark 4.0's TCP layer already keeps retransmitted bytes from us; older versions
-    -- (and some TCP preference combinations) hand them over, hence this guard.
-    pinfo.cols.protocol:set("CHAT-MSG")
-    local item = tree:add(chatmsg, tvb())
-    item:set_text("CHAT-MSG/1 retransmitted data (dissected in the original segment)")
-    item:add(F.retransmission, tvb(), "yes")
-    pinfo.cols.info:set("[retransmission]")
-    return length
-  end
   local infos = {}
   local offset = 0
   local bytes = tvb:raw()  -- once: find() walks it, so many lines per segment stay linear

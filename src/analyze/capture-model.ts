@@ -8,7 +8,7 @@ export const FRAME_FIELDS = [
   'tcp.stream', 'tcp.srcport', 'tcp.dstport', 'tcp.seq', 'tcp.ack', 'tcp.seq_raw', 'tcp.ack_raw',
   'tcp.flags', 'tcp.window_size_value', 'tcp.window_size', 'tcp.hdr_len', 'tcp.len', 'tcp.segment',
   'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission',
-  'chatmsg.direction', 'chatmsg.line', 'chatmsg.line_len', 'chatmsg.retransmission',
+  'chatmsg.direction', 'chatmsg.line', 'chatmsg.line_len',
 ] as const;
 
 export const TCP_FLAGS = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
@@ -103,7 +103,7 @@ function toFrame(layers: Layers): Frame | undefined {
       window: num(layers, 'tcp.window_size_value'), scaledWindow: num(layers, 'tcp.window_size'), headerLength: num(layers, 'tcp.hdr_len'),
       payloadLength: num(layers, 'tcp.len'),
       retransmission: flagged('tcp.analysis.retransmission') || flagged('tcp.analysis.fast_retransmission')
-        || flagged('tcp.analysis.spurious_retransmission') || flagged('chatmsg.retransmission'),
+        || flagged('tcp.analysis.spurious_retransmission'),
     },
     pdus,
   };

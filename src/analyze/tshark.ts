@@ -30,9 +30,14 @@ export interface TsharkOptions {
   prefs?: string[] | undefined;
 }
 
-/** The common arguments: our dissector, its port preference, TCP reassembly on. */
+/** The common arguments: our dissector, its port preference, TCP reassembly (also out of order) on. */
 export function tsharkArgs(pcap: string, options: TsharkOptions = {}): string[] {
-  const args = ['-r', pcap, '-n', '-X', `lua_script:${DISSECTOR_PATH}`, '-o', 'tcp.desegment_tcp_streams:TRUE'];
+  // Out-of-order reassembly: a capture on a busy multi-core machine can record a segment after
+  // the one that follows it; without it TCP would not hand those bytes to the dissector.
+  const args = [
+    '-r', pcap, '-n', '-X', `lua_script:${DISSECTOR_PATH}`,
+    '-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tcp.reassemble_out_of_order:TRUE',
+  ];
   if (options.port !== undefined) args.push('-o', `chatmsg.port:${options.port}`);
   for (const pref of options.prefs ?? []) args.push('-o', pref);
   if (options.filter !== undefined) args.push('-Y', options.filter);

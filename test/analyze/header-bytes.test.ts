@@ -1,14 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/analyze/analysis.js';
 import type { Frame } from '../../src/analyze/capture-model.js';
 import { headerFields } from '../../src/analyze/header-fields.js';
-import { startServer } from '../helpers/server-process.js';
 import { frameBytes } from '../wireshark/helpers/pcap-file.js';
 import { RawPeer } from '../wireshark/helpers/raw-peer.js';
-import { captureLoopback, serverBpf } from '../wireshark/helpers/tcpdump.js';
+import { captureServerRun, type CapturedRun } from '../wireshark/helpers/captured-run.js';
 import { SEGMENTED_PCAP } from './fixture.js';
 
 /** Checks every byte range the report gives against the frame's real bytes. */
@@ -63,27 +59,17 @@ describe('header byte ranges in the report are the real bytes of the frame', () 
   });
 
   describe('on a Linux cooked capture (tcpdump -i any), which has no Ethernet header', () => {
-    let dir: string;
+    let run: CapturedRun;
     let pcap: string;
     beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'chatmsg-any-'));
-      pcap = join(dir, 'any.pcap');
-      const server = await startServer();
-      const capture = await captureLoopback(pcap, serverBpf(server.host, server.port), 'any');
-      try {
-        const peer = await RawPeer.connect(server.port);
-        await peer.waitFor('HELLO ');
-        await peer.sendChunks(['LOGIN carol\n']);
-        await peer.waitFor('OK LOGIN carol\n');
+      run = await captureServerRun('any', async (port) => {
+        const peer = await RawPeer.greeted(port);
+        await peer.request('LOGIN carol', 'OK LOGIN carol\n');
         await peer.close();
-      } finally {
-        await capture.stop();
-        await server.stop();
-      }
+      }, 'any');
+      pcap = run.pcap;
     });
-    afterAll(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
+    afterAll(() => run.remove());
 
     it('gives IPv4 and TCP ranges after the cooked header', async () => {
       const analysis = await analyzeCapture(pcap);

@@ -1,6 +1,5 @@
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,45 +7,31 @@ import { analyzeCapture, serviceCount, type Analysis } from '../../src/analyze/a
 import { checkScenario } from '../../src/analyze/expect-scenario.js';
 import { serverFilter, type ServerEndpoint } from '../../src/analyze/server-endpoint.js';
 import { loadScenario } from '../../src/scenario/catalog.js';
-import { startServer } from '../helpers/server-process.js';
-import { captureLoopback, serverBpf } from '../wireshark/helpers/tcpdump.js';
+import { captureServerRun, type CapturedRun } from '../wireshark/helpers/captured-run.js';
 import { parseFieldRows, tsharkFields } from '../wireshark/helpers/tshark-fields.js';
 
 const SCENARIO_BIN = fileURLToPath(new URL('../../dist/cli/scenario.js', import.meta.url));
 const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.meta.url));
 
-/**
- * Runs a scenario through the runner's CLI against a real server of ours, while our tcpdump (in
- * immediate mode, so no packet is held back at stop) records the loopback traffic into `pcap`.
- */
-async function runCaptured(name: string, dir: string, pcap: string): Promise<ServerEndpoint> {
-  const server = await startServer();
-  const capture = await captureLoopback(pcap, serverBpf(server.host, server.port));
-  try {
-    const run = await execa('node', [SCENARIO_BIN, name, '--server', `127.0.0.1:${server.port}`, '--out', dir], { reject: false });
+/** Runs a scenario through the runner's CLI against a real server of ours, captured by our tcpdump. */
+const runScenarioCaptured = (name: string) =>
+  captureServerRun(name, async (port, dir) => {
+    const run = await execa('node', [SCENARIO_BIN, name, '--server', `127.0.0.1:${port}`, '--out', dir], { reject: false });
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
-  } finally {
-    await capture.stop();
-    await server.stop();
-  }
-  return { host: '127.0.0.1', port: server.port };
-}
+  });
 
 describe('broadcast5 run by the scenario runner, captured on loopback, dissected and analysed', () => {
-  let dir: string;
+  let run: CapturedRun;
   let pcap: string;
   let server: ServerEndpoint;
   let analysis: Analysis;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'chatmsg-b5-'));
-    pcap = join(dir, 'broadcast5.pcap');
-    server = await runCaptured('broadcast5', dir, pcap);
+    run = await runScenarioCaptured('broadcast5');
+    ({ pcap, server } = run);
     analysis = await analyzeCapture(pcap, { port: server.port, filter: serverFilter(server) });
   }, 90_000);
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => run.remove());
 
   it('the dissector fields show 5 LOGIN, 5 MSG ALL requests, 20 MSG ALL deliveries and 5 LOGOFF', async () => {
     const rows = parseFieldRows(await tsharkFields(pcap, ['chatmsg.direction', 'chatmsg.verb', 'chatmsg.target'], {
@@ -85,7 +70,7 @@ describe('broadcast5 run by the scenario runner, captured on loopback, dissected
   });
 
   it('--expect broadcast5 passes on the capture of the run (CLI)', async () => {
-    const out = join(dir, 'report.md');
+    const out = join(run.dir, 'report.md');
     const args = [pcap, '--server', `${server.host}:${server.port}`, '--out', out, '--expect', 'broadcast5'];
     const result = await execa('node', [ANALYZE_BIN, ...args], { reject: false });
     expect(result.stderr).toContain('scenario broadcast5: PASS');

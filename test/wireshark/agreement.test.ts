@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRequest } from '../../src/protocol/request.js';
 import { runTshark } from '../../src/analyze/tshark.js';
-import { startServer } from '../helpers/server-process.js';
+import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { RawPeer } from './helpers/raw-peer.js';
-import { captureLoopback, serverBpf } from './helpers/tcpdump.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
 /** Texts at the edges of UTF-8 and of the control-character rule, sent after `MSG ALL `. */
@@ -33,41 +29,29 @@ const REQUESTS = [
 ];
 
 describe('the dissector flags as malformed exactly what the server and the codec refuse', () => {
-  let dir: string;
+  let run: CapturedRun;
   let pcap: string;
   const serverSaid = new Map<string, string>();
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'chatmsg-utf8-'));
-    pcap = join(dir, 'utf8.pcap');
-    const server = await startServer();
-    const capture = await captureLoopback(pcap, serverBpf(server.host, server.port));
-    try {
-      const peer = await RawPeer.connect(server.port);
-      await peer.waitFor('HELLO ');
-      await peer.sendChunks(['LOGIN dana\n']);
-      await peer.waitFor('OK LOGIN dana\n');
+    run = await captureServerRun('agreement', async (port) => {
+      const peer = await RawPeer.greeted(port);
+      await peer.request('LOGIN dana', 'OK LOGIN dana\n');
       for (const [name, bytes] of Object.entries(TEXTS)) {
         const before = peer.received.length;
         await peer.sendChunks([Buffer.concat([Buffer.from('MSG ALL '), Buffer.from(bytes), Buffer.from('\n')])]);
-        const deadline = Date.now() + 5000;
-        while (!peer.received.slice(before).includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        await peer.waitFor('\n', 5000, before);
         serverSaid.set(name, peer.received.slice(before).split('\n')[0]!);
       }
-      const other = await RawPeer.connect(server.port);
-      await other.waitFor('HELLO ');
+      const other = await RawPeer.greeted(port);
       for (const line of REQUESTS) await other.sendChunks([`${line}\n`]);
       await other.waitFor('OK LOGOFF x');
       await other.close();
       await peer.close();
-    } finally {
-      await capture.stop();
-      await server.stop();
-    }
+    });
+    pcap = run.pcap;
   });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => run.remove());
 
   it('agrees line by line', async () => {
     const rows = parseFieldRows(await tsharkFields(pcap, ['chatmsg.line', '_ws.expert.message'], {

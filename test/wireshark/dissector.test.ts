@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/analyze/analysis.js';
 import { SEGMENTED_PCAP } from '../analyze/fixture.js';
-import { withRetransmission } from './helpers/pcap-file.js';
+import { withRetransmission, withSwappedFrames } from './helpers/pcap-file.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
 const lines = async (filter: string, options: { port?: number; extra?: string[] } = {}) =>
@@ -102,5 +102,26 @@ describe('chatmsg.lua and a line longer than its max_line preference', () => {
     expect(rows.length).toBeGreaterThanOrEqual(1);
     expect(rows[0]!['_ws.expert.message']).toBe('Line without LF longer than 8 bytes');
     expect(rows[0]!['tcp.stream']).toBe('0');
+  });
+});
+
+describe('chatmsg.lua on a capture that recorded segments out of order', () => {
+  let dir: string;
+  it('still finds every PDU once (tshark runs with TCP out-of-order reassembly)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chatmsg-ooo-'));
+    const pcap = join(dir, 'out-of-order.pcap');
+    // Two of the one-byte segments of "LOGIN alice" (data frames of the client), swapped.
+    const rows = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['frame.number', 'tcp.len'], {
+      filter: 'tcp.stream == 0 && tcp.len == 1 && tcp.dstport != 0',
+    }));
+    const [a, b] = [Number(rows[3]!['frame.number']), Number(rows[4]!['frame.number'])];
+    await withSwappedFrames(SEGMENTED_PCAP, pcap, a, b);
+    const lines = parseFieldRows(await tsharkFields(pcap, ['chatmsg.line'], { filter: 'chatmsg' }))
+      .flatMap((r) => r['chatmsg.line']!.split(','));
+    const original = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['chatmsg.line'], { filter: 'chatmsg' }))
+      .flatMap((r) => r['chatmsg.line']!.split(','));
+    expect(lines).toEqual(original);
+    expect(lines.filter((l) => l === 'LOGIN alice')).toHaveLength(1);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,47 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../helpers/server-process.js';
+import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { RawPeer } from './helpers/raw-peer.js';
-import { captureLoopback, serverBpf } from './helpers/tcpdump.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
 const KEY = `${'A'.repeat(43)}=`;
 const SIGNATURE = `${'B'.repeat(86)}==`;
 
 describe('chatmsg.lua on the secure extension verbs (spec section 9), against the real server', () => {
-  let dir: string;
+  let run: CapturedRun;
   let pcap: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'chatmsg-secure-'));
-    pcap = join(dir, 'secure.pcap');
-    const server = await startServer();
-    const capture = await captureLoopback(pcap, serverBpf(server.host, server.port));
-    try {
-      const peer = await RawPeer.connect(server.port);
-      await peer.waitFor('HELLO ');
-      const steps: [string, string][] = [
-        [`REGISTER eve ${KEY}`, 'CHALLENGE '],
-        [`PROVE ${SIGNATURE}`, 'ERR 421'],
-        [`PREKEY ${KEY} ${SIGNATURE}`, 'ERR 401'],
-        ['KEYS eve', 'ERR 401 not logged in: KEYS'],
-        ['EMSG eve 9007199254740991 QUJD', 'ERR 401 not logged in: EMSG'],
-        ['REGISTER eve', 'ERR 400'],
-      ];
-      for (const [line, reply] of steps) {
-        await peer.sendChunks([`${line}\n`]);
-        await peer.waitFor(reply);
-      }
+    run = await captureServerRun('secure', async (port) => {
+      const peer = await RawPeer.greeted(port);
+      await peer.request(`REGISTER eve ${KEY}`, 'CHALLENGE ');
+      await peer.request(`PROVE ${SIGNATURE}`, 'ERR 421');
+      await peer.request(`PREKEY ${KEY} ${SIGNATURE}`, 'ERR 401');
+      await peer.request('KEYS eve', 'ERR 401 not logged in: KEYS');
+      await peer.request('EMSG eve 9007199254740991 QUJD', 'ERR 401 not logged in: EMSG');
+      await peer.request('REGISTER eve', 'ERR 400');
       await peer.close();
-    } finally {
-      await capture.stop();
-      await server.stop();
-    }
+    });
+    pcap = run.pcap;
   });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => run.remove());
 
   const rowsOf = async (filter: string, fields: string[]) => parseFieldRows(await tsharkFields(pcap, fields, { filter }));
 

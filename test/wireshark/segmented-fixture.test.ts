@@ -1,10 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../helpers/server-process.js';
-import { captureLoopback, serverBpf } from './helpers/tcpdump.js';
+import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { playSegmentedTraffic } from './helpers/segmented-traffic.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
@@ -26,29 +23,18 @@ const pduSequence = (output: string) =>
     .sort((a, b) => Number(a.split(' ', 1)[0]) - Number(b.split(' ', 1)[0]));
 
 describe('dissector on a deliberately segmented capture', () => {
-  let dir: string;
+  let run: CapturedRun;
   let freshPcap: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'chatmsg-segmented-'));
-    freshPcap = join(dir, 'segmented.pcap');
-    const server = await startServer();
-    const capture = await captureLoopback(freshPcap, serverBpf(server.host, server.port));
-    try {
-      await playSegmentedTraffic(server.port);
-    } finally {
-      await capture.stop();
-      await server.stop();
-    }
+    run = await captureServerRun('segmented', playSegmentedTraffic);
+    freshPcap = run.pcap;
     if (UPDATE) {
       await copyFile(freshPcap, FIXTURE);
       await writeFile(GOLDEN, await tsharkFields(FIXTURE, undefined, { port: await fixturePort(freshPcap) }));
     }
-  }, 60_000);
-
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
   });
+  afterAll(() => run.remove());
 
   it('the committed fixture still dissects exactly as its golden file says', async () => {
     const golden = await readFile(GOLDEN, 'utf8');

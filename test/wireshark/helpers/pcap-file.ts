@@ -35,3 +35,18 @@ export async function withRetransmission(source: string, target: string, frame: 
   list.splice(after, 0, copy);
   await writeFile(target, Buffer.concat([header, ...list]));
 }
+
+/**
+ * Writes a copy of a capture with frames `a` and `b` (1-based) recorded in each other's place,
+ * timestamps left in order: what a capture on a busy multi-core machine can show.
+ */
+export async function withSwappedFrames(source: string, target: string, a: number, b: number): Promise<void> {
+  const { header, records: list } = await records(source);
+  const first = Buffer.from(list[a - 1]!);
+  const second = Buffer.from(list[b - 1]!);
+  first.copy(second, 0, 0, 8);
+  Buffer.from(list[b - 1]!).copy(first, 0, 0, 8);
+  list[a - 1] = second;
+  list[b - 1] = first;
+  await writeFile(target, Buffer.concat([header, ...list]));
+}

@@ -27,6 +27,19 @@ export class RawPeer {
     return new RawPeer(socket);
   }
 
+  /** Connects and waits for the server's HELLO. */
+  static async greeted(port: number): Promise<RawPeer> {
+    const peer = await RawPeer.connect(port);
+    await peer.waitFor('HELLO ');
+    return peer;
+  }
+
+  /** Sends `line` (LF added) as one segment and waits until the received bytes contain `reply`. */
+  async request(line: string, reply: string): Promise<void> {
+    await this.sendChunks([`${line}\n`]);
+    await this.waitFor(reply);
+  }
+
   get received(): string {
     return this.#received;
   }
@@ -44,10 +57,10 @@ export class RawPeer {
     await this.sendChunks([...Buffer.from(text, 'utf8')].map((b) => Buffer.from([b])));
   }
 
-  /** Waits until the received bytes contain `text` (as latin1). */
-  async waitFor(text: string, timeoutMs = 5000): Promise<void> {
+  /** Waits until the received bytes (as latin1), from offset `from` on, contain `text`. */
+  async waitFor(text: string, timeoutMs = 5000, from = 0): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.#received.includes(text)) {
+    while (!this.#received.includes(text, from)) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(text)}; got:\n${this.#received}`);
       await sleep(5);
     }
