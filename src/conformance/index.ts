@@ -2,6 +2,8 @@ export * from './types.js';
 export * from './probe.js';
 export * from './matchers.js';
 export * from './script.js';
+export * from './steps.js';
+export * from './show.js';
 export * from './suite.js';
 export * from './run.js';
 export * from './report.js';

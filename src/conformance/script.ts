@@ -1,6 +1,7 @@
 import { hello, line, showReceived, type Matcher } from './matchers.js';
+import { CLOSED, type Probe, type Received } from './probe.js';
 import { showBytes } from './show.js';
-import { CLOSED, type Probe, type Received, type Segmenting } from './probe.js';
+import { connectStep, expand, expect, loginStep, send, type BytePart, type Step } from './steps.js';
 import { CheckFailure, type Check, type CheckContext, type GroupName } from './types.js';
 
 /**
@@ -18,82 +19,6 @@ export interface Script {
   connect?: string[];
   steps: Step[] | ((ctx: CheckContext) => Step[]);
   skip?: Check['skip'];
-}
-
-/** Bytes to send: template strings and raw byte values, concatenated. */
-export type BytePart = string | number[];
-
-export type Step =
-  | { op: 'send'; client: string; parts: BytePart[]; segmenting?: Segmenting }
-  | { op: 'expect'; client: string; expected: string | Matcher; withinMs?: number }
-  | { op: 'quiet'; clients?: string[] }
-  | { op: 'close'; client: string; how: 'end' | 'reset' }
-  | { op: 'closed'; client: string; withinMs?: number }
-  | { op: 'connect'; client: string }
-  | { op: 'login'; client: string }
-  | { op: 'pause'; ms: number };
-
-/** Sends a template line; the terminator is LF unless told otherwise. */
-export function send(client: string, text: string, options: { ending?: string; segmenting?: Segmenting } = {}): Step {
-  const step: Step = { op: 'send', client, parts: [text + (options.ending ?? '\n')] };
-  return options.segmenting ? { ...step, segmenting: options.segmenting } : step;
-}
-
-/** Sends raw bytes exactly as given (no terminator added). */
-export function sendBytes(client: string, ...parts: BytePart[]): Step {
-  return { op: 'send', client, parts };
-}
-
-/** The next line `client` receives must be this exact (template) line or match the matcher. */
-export function expect(client: string, expected: string | Matcher, withinMs?: number): Step {
-  return withinMs === undefined ? { op: 'expect', client, expected } : { op: 'expect', client, expected, withinMs };
-}
-
-/** Nothing more arrives at these clients (all of the check's clients when none named) for a while. */
-export function quiet(...clients: string[]): Step {
-  return clients.length === 0 ? { op: 'quiet' } : { op: 'quiet', clients };
-}
-
-/** The client closes its connection: FIN (`end`) or RST (`reset`). */
-export function close(client: string, how: 'end' | 'reset'): Step {
-  return { op: 'close', client, how };
-}
-
-/** The server closes this client's connection (after any lines still expected were taken). */
-export function closed(client: string, withinMs?: number): Step {
-  return withinMs === undefined ? { op: 'closed', client } : { op: 'closed', client, withinMs };
-}
-
-export function connectStep(client: string): Step {
-  return { op: 'connect', client };
-}
-
-export function loginStep(client: string): Step {
-  return { op: 'login', client };
-}
-
-export function pause(ms: number): Step {
-  return { op: 'pause', ms };
-}
-
-/** A PING round trip proving the connection is still open and in sync. */
-export function stillUsable(client: string, token = 'still-here'): Step[] {
-  return [send(client, `PING ${token}`), expect(client, `PONG ${token}`)];
-}
-
-/** LOGOFF of the client's own id: OK LOGOFF, the server closes, each watcher gets LEFT. */
-export function logoff(client: string, ...watchers: string[]): Step[] {
-  return [
-    send(client, `LOGOFF {${client}}`),
-    expect(client, `OK LOGOFF {${client}}`),
-    closed(client),
-    ...watchers.map((watcher) => expect(watcher, `LEFT {${client}}`)),
-  ];
-}
-
-/** Replaces `{name}` by the run's client-id for name. */
-export function expand(ctx: CheckContext, template: string): string {
-  return template.replace(/\{([A-Za-z0-9_-]+)\}/g, (_, name: string) => ctx.id(name));
 }
 
 function toBytes(ctx: CheckContext, parts: BytePart[]): Buffer {
@@ -124,7 +49,7 @@ class ScriptRun {
   readonly #clients = new Map<string, Probe>();
   readonly #loggedIn: string[] = [];
   /** Clients whose connection is closed (by them or by the server): nothing is read from them any more. */
-  readonly #closedByUs = new Set<string>();
+  readonly #closedClients = new Set<string>();
 
   constructor(ctx: CheckContext) {
     this.#ctx = ctx;
@@ -192,7 +117,7 @@ class ScriptRun {
 
   async #quiet(client: string): Promise<void> {
     const probe = this.#clients.get(client);
-    if (!probe || this.#closedByUs.has(client)) return;
+    if (!probe || this.#closedClients.has(client)) return;
     const ms = this.#ctx.timeouts.quietMs;
     const got = await probe.next(ms);
     if (got === undefined) return;
@@ -201,7 +126,7 @@ class ScriptRun {
 
 
   #forget(client: string): void {
-    this.#closedByUs.add(client);
+    this.#closedClients.add(client);
     const at = this.#loggedIn.indexOf(client);
     if (at !== -1) this.#loggedIn.splice(at, 1);
   }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_CHECKS, runConformance, type RunReport } from '../../src/conformance/index.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 
@@ -17,6 +17,11 @@ const LIMITS = { maxClients: 400, loginTimeoutSeconds: 2, rateLimit: 50, maxQueu
 const SERVER_ARGS = ['--max-clients', '400', '--login-timeout', '2', '--rate-limit', '50', '--max-queue', '65536'];
 const CHECKER_ARGS = ['--max-clients', '400', '--login-timeout', '2', '--rate-limit', '50', '--max-queue', '65536'];
 
+/** FAIL rows of the CLI's table with their detail lines, so an assertion shows what went wrong. */
+function failedRows(stdout: string): string[] {
+  return stdout.split(/\n(?=\S)/).filter((row) => row.startsWith('FAIL'));
+}
+
 function notPassed(report: RunReport): string[] {
   return report.results.filter((result) => result.status !== 'PASS').map((result) => `${result.name} ${result.status}: ${JSON.stringify(result.failure ?? result.skipReason)}`);
 }
@@ -28,6 +33,11 @@ describe('conformance suite against our own server (the protocol integration tes
   beforeAll(async () => {
     server = await startServer(SERVER_ARGS);
     dir = await mkdtemp(join(tmpdir(), 'conformance-'));
+  });
+
+  afterEach(() => {
+    // If the server died, its log says why (a crash is a server bug the suite must show).
+    expect(server.process.exitCode, server.log().slice(-3000)).toBeNull();
   });
 
   afterAll(async () => {
@@ -45,6 +55,7 @@ describe('conformance suite against our own server (the protocol integration tes
   it('passes every check through the CLI, exit 0, with a table, a summary line and a JSON grade sheet', async () => {
     const json = join(dir, 'grades.json');
     const result = await execa('node', [CONFORMANCE_BIN, `${server.host}:${server.port}`, ...CHECKER_ARGS, '--json', json], { reject: false });
+    expect(failedRows(result.stdout)).toEqual([]);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');

@@ -1,4 +1,5 @@
-import { connectStep, expect, loginStep, quiet, scripted, send, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { connectStep, expect, loginStep, quiet, send } from '../steps.js';
 
 const scripts: Script[] = [
   {

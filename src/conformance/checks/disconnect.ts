@@ -1,4 +1,5 @@
-import { close, closed, connectStep, expect, pause, quiet, scripted, send, sendBytes, stillUsable, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { close, closed, connectStep, expect, pause, quiet, send, sendBytes, stillUsable } from '../steps.js';
 
 const scripts: Script[] = [
   {

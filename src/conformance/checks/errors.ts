@@ -1,5 +1,6 @@
 import { err, list } from '../matchers.js';
-import { closed, connectStep, expect, logoff, quiet, scripted, send, stillUsable, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { closed, connectStep, expect, logoff, quiet, send, stillUsable } from '../steps.js';
 import { rateLimitCheck } from './rate-limit.js';
 import { serverFullCheck } from './server-full.js';
 

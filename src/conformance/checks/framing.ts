@@ -1,5 +1,6 @@
 import { err } from '../matchers.js';
-import { expect, quiet, scripted, send, sendBytes, stillUsable, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { expect, quiet, send, sendBytes, stillUsable } from '../steps.js';
 
 /** One byte per TCP segment (Nagle off), a short pause between them. */
 const BYTE_BY_BYTE = { bytesPerSegment: 1, pauseMs: 2 } as const;

@@ -1,4 +1,5 @@
-import { connectStep, quiet, scripted } from '../script.js';
+import { scripted } from '../script.js';
+import { connectStep, quiet } from '../steps.js';
 
 // A connect step itself expects `HELLO CHAT-MSG/1 <text>` as the first line.
 export const greetingChecks = [

@@ -1,5 +1,6 @@
 import { help } from '../matchers.js';
-import { expect, quiet, scripted, send, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { expect, quiet, send } from '../steps.js';
 
 const scripts: Script[] = [
   {

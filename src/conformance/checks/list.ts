@@ -1,5 +1,6 @@
 import { list } from '../matchers.js';
-import { close, connectStep, expect, scripted, send, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { close, connectStep, expect, send } from '../steps.js';
 import type { CheckContext } from '../types.js';
 
 function listOf(ctx: CheckContext, ...names: string[]) {

@@ -1,5 +1,6 @@
 import { err } from '../matchers.js';
-import { connectStep, expect, loginStep, quiet, scripted, send, stillUsable, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { connectStep, expect, loginStep, quiet, send, stillUsable } from '../steps.js';
 
 /** Client-ids the spec refuses with 400, each a check of its own. */
 const INVALID_IDS = [

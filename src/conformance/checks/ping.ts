@@ -1,4 +1,5 @@
-import { expect, quiet, scripted, send, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { expect, quiet, send } from '../steps.js';
 
 const scripts: Script[] = [
   {

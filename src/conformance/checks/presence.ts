@@ -1,4 +1,5 @@
-import { close, closed, connectStep, expect, loginStep, logoff, quiet, scripted, send, type Script, type Step } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { close, closed, connectStep, expect, loginStep, logoff, quiet, send, type Step } from '../steps.js';
 
 /** A new connection takes over the id of `client`, which has left; `watcher` sees it join. */
 function reuseId(client: string, watcher: string): Step[] {

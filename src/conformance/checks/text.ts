@@ -1,5 +1,6 @@
 import { err } from '../matchers.js';
-import { expect, quiet, scripted, sendBytes, stillUsable, type Script } from '../script.js';
+import { type Script, scripted } from '../script.js';
+import { expect, quiet, sendBytes, stillUsable } from '../steps.js';
 
 /** Texts the spec refuses with 400: not UTF-8, or a C0 control character other than TAB, or DEL. */
 const BAD_TEXTS = [
