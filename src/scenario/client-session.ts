@@ -51,9 +51,13 @@ export class ClientSession {
     return this.#connected;
   }
 
+  /** A client process to follow; a reconnect (after the previous one ended) starts afresh. */
   attach(driver: ClientDriver): void {
     this.#driver = driver;
+    this.#exit = undefined;
+    this.#connected = false;
     void driver.exited.then((exit) => {
+      if (this.#driver !== driver) return;
       this.#exit = exit;
       this.#notify();
     });

@@ -237,15 +237,20 @@ function checkConnections(clients: string[], steps: Step[]): string[] {
   const explicit = new Set<string>();
   for (const step of steps) if (step.kind === 'connect') explicit.add(step.client);
   const connected = new Set(clients.filter((client) => !explicit.has(client)));
+  const ended = new Set<string>();
   const leaf = (step: Step): Step[] =>
     step.kind === 'together' ? step.sends : step.kind === 'unordered' ? step.expects : [step];
   for (const step of steps.flatMap(leaf)) {
     if (!('client' in step)) continue;
     if (step.kind === 'connect') {
-      if (connected.has(step.client)) throw new ScenarioSyntaxError(step.at, `${step.client} is already connected`);
+      if (connected.has(step.client) && !ended.has(step.client)) throw new ScenarioSyntaxError(step.at, `${step.client} is already connected`);
       connected.add(step.client);
+      ended.delete(step.client);
     } else if (!connected.has(step.client)) {
       throw new ScenarioSyntaxError(step.at, `${step.client} is used before its "${step.client}! connect" step`);
+    } else if (step.kind === 'exit' || step.kind === 'disconnect') {
+      // Its process is gone: it may connect again (same machine, same files: a returning user).
+      ended.add(step.client);
     }
   }
   return clients.filter((client) => !explicit.has(client));

@@ -93,6 +93,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const connect = async (name: string, timeoutMs: number, args: readonly string[] = []): Promise<Outcome> => {
     const s = session(name);
     const extraArgs = [...scenario.clientArgs, ...args];
+    // Where this connection's lines start (after those of an earlier process of the same client).
+    const first = s.received.length;
     try {
       const onLine = (line: string) => {
         s.onLine(line);
@@ -107,10 +109,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       return { ok: false, expected: `a connection to ${options.server.host}:${options.server.port}`, got: s.exit ? describeExit(s.exit) : `no connection within ${timeoutMs}ms` };
     }
     // The greeting is checked here so steps start after it; anything else is left for the steps.
-    if (!(await s.until(() => s.received.length > 0, deadline))) {
+    if (!(await s.until(() => s.received.length > first, deadline))) {
       return { ok: false, expected: `${GREETING} ...`, got: s.exit ? `nothing; ${describeExit(s.exit)}` : `nothing within ${timeoutMs}ms` };
     }
-    if (s.received[0]!.text.startsWith(`${GREETING} `) || s.received[0]!.text === GREETING) s.cursor = 1;
+    const greeting = s.received[first]!.text;
+    s.cursor = greeting.startsWith(`${GREETING} `) || greeting === GREETING ? first + 1 : first;
     return { ok: true };
   };
 

@@ -98,6 +98,11 @@ describe('parseScenario steps', () => {
     expect(syntaxError('bob> LOGIN bob\nbob! connect\n').message).toBe('x.scenario:3: bob is used before its "bob! connect" step');
     expect(syntaxError('bob! connect\nbob! connect\n').message).toBe('x.scenario:4: bob is already connected');
   });
+  it('lets a client connect again once its process ended (exit or disconnect), not before', () => {
+    const s = parse('bob! connect\nbob! exit 0\nbob! connect\nbob! disconnect\nbob! connect --id bob\n');
+    expect(s.steps.map((step) => step.kind)).toEqual(['connect', 'exit', 'connect', 'disconnect', 'connect']);
+    expect(syntaxError('bob! connect\nbob! eof\nbob! connect\n').message).toBe('x.scenario:5: bob is already connected');
+  });
   it('reads together, unordered and repeat blocks', () => {
     const s = parse('together {\n  alice> MSG ALL a\n  bob> MSG ALL b\n}\nunordered {\n  alice< X\n  bob< Y\n}\nrepeat 3 {\n  alice> PING\n}\ntogether {\nrepeat 2 {\nbob> PING\n}\n}\n');
     expect(s.steps.map((step) => step.kind)).toEqual(['together', 'unordered', 'send', 'send', 'send', 'together']);
