@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../protocol/index.js';
 import { SERVER_DEFAULTS, type ServerConfig } from '../server/config.js';
+import { LogBatcher } from '../server/log-batcher.js';
 import { Logger } from '../server/logger.js';
 import { prepareSecureServer, SetupError, type SecureSetup } from '../server/secure-setup.js';
 import { startChatServer, type ChatServer } from '../server/server.js';
@@ -119,7 +120,10 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const logger = new Logger({ logText: config.logText, write: (line) => process.stderr.write(line) });
+  const log = new LogBatcher((text) => process.stderr.write(text));
+  // Every way out (exit(0) after shutdown, exit(1) on a setup error) writes the last lines first.
+  process.on('exit', () => log.flush());
+  const logger = new Logger({ logText: config.logText, write: (line) => log.write(line) });
   let secure: SecureSetup;
   try {
     secure = await prepareSecureServer(config);
@@ -134,6 +138,7 @@ async function main(): Promise<void> {
     server = await startChatServer(config, logger, secure.verbs, secure.tlsMaterial);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
+    log.flush();
     process.stderr.write(`${command.name}: cannot listen on ${config.host}:${config.port}: ${code ?? message}\n`);
     process.exit(1);
   }
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   // Only now: whoever waits for this line may signal us at once.
   const { host, port } = server.address;
+  log.flush();
   process.stderr.write(`listening on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
 }
 
