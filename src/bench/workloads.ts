@@ -9,7 +9,7 @@ export const WORKLOADS = ['fanout', 'direct', 'connections'] as const;
 /** Bound of the connections workload's connect and login steps (and of its presence sync). */
 const LOGIN_TIMEOUT_MS = 120_000;
 /** Clients that log in at once in the connections workload. */
-const LOGIN_WAVE = 1000;
+const LOGIN_WAVE = 250;
 /** Quiet time before the idle memory reading. */
 const IDLE_MS = 5000;
 export type Workload = (typeof WORKLOADS)[number];
