@@ -61,6 +61,12 @@ describe('npm run analyze (the built CLI)', () => {
     expect(garbage.stderr).toMatch(/tshark could not read .*text\.pcap: .+/);
   });
 
+  it('--help explains every option and exits 0', async () => {
+    const help = await analyze(['--help']);
+    expect(help.exitCode).toBe(0);
+    for (const option of ['--port', '--server', '--out', '--svg', '--expect']) expect(help.stdout).toContain(option);
+  });
+
   it('rejects bad options with exit code 2', async () => {
     const noFile = await analyze([]);
     expect(noFile.exitCode).toBe(2);
@@ -68,6 +74,11 @@ describe('npm run analyze (the built CLI)', () => {
     const badPort = await analyze([SEGMENTED_PCAP, '--port', '70000']);
     expect(badPort.exitCode).toBe(2);
     expect(badPort.stderr).toContain('bad port "70000"');
+    const badServer = await analyze([SEGMENTED_PCAP, '--server', 'localhost']);
+    expect(badServer.exitCode).toBe(2);
+    expect(badServer.stderr).toContain('bad --server "localhost": expected host:port');
+    const unknownOption = await analyze([SEGMENTED_PCAP, '--nope']);
+    expect(unknownOption.exitCode).toBe(2);
     const unknownScenario = await analyze([SEGMENTED_PCAP, '--expect', 'no-such-scenario']);
     expect(unknownScenario.exitCode).toBe(1);
     expect(unknownScenario.stderr).toContain('no scenario "no-such-scenario"');
