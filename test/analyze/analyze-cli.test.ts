@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,22 @@ describe('npm run analyze (the built CLI)', () => {
     const garbage = await analyze([notPcap, '--svg', join(dir, 'z.svg')]);
     expect(garbage.exitCode).toBe(1);
     expect(garbage.stderr).toMatch(/tshark could not read .*text\.pcap: .+/);
+  });
+
+  it('takes the server from the result.json of a scenario run next to the capture', async () => {
+    const run = join(dir, 'run');
+    await mkdir(run);
+    await copyFile(SEGMENTED_PCAP, join(run, 'traffic.pcap'));
+    const hello = await analyze([join(run, 'traffic.pcap'), '--svg', join(run, 'd.svg')]);
+    const port = /\| 0 \| 127\.0\.0\.1:\d+ \| alice \| 127\.0\.0\.1:(\d+) \|/.exec(hello.stdout)![1];
+    // A server that is not in the capture: nothing of it is analysed.
+    await writeFile(join(run, 'result.json'), JSON.stringify({ server: '127.0.0.1:1' }));
+    const other = await analyze([join(run, 'traffic.pcap'), '--svg', join(run, 'd.svg')]);
+    expect(other.stderr).toContain('server 127.0.0.1:1 (from result.json next to the capture)');
+    expect(other.stdout).toContain('| TCP connections | 0 |');
+    await writeFile(join(run, 'result.json'), JSON.stringify({ server: `127.0.0.1:${port}` }));
+    const same = await analyze([join(run, 'traffic.pcap'), '--svg', join(run, 'd.svg')]);
+    expect(same.stdout).toContain('| TCP connections | 2 |');
   });
 
   it('--help explains every option and exits 0', async () => {
