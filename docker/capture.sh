@@ -14,8 +14,10 @@ file=/captures/$name-$(date -u +%Y%m%dT%H%M%SZ).pcap
 log=/tmp/tcpdump.log
 
 # -p: no promiscuous mode (the server's own traffic is all we want, and it needs no NET_ADMIN).
+# --immediate-mode: each packet reaches tcpdump at once; without it the kernel hands them over in
+# blocks, and the packets of a block not yet handed over when tcpdump stops are lost.
 : >"$log"
-tcpdump -i "$iface" -p -n -U -s 0 -w "$file" "tcp port $port" 2>"$log" &
+tcpdump -i "$iface" -p -n -U --immediate-mode -s 0 -w "$file" "tcp port $port" 2>"$log" &
 tcpdump_pid=$!
 
 finish() {
@@ -23,10 +25,23 @@ finish() {
   wait "$tcpdump_pid" || true
   rm -f /tmp/capturing
   cat "$log" >&2
-  [ -z "${CAPTURE_OWNER:-}" ] || chown "$CAPTURE_OWNER" "$file"
+  # The pcap belongs to whoever owns the captures folder on the host.
+  chown "$(stat -c %u:%g /captures)" "$file" 2>/dev/null || true
   echo "capture: saved captures/$(basename "$file")"
 }
 trap 'finish; exit 0' TERM INT
+
+# tcpdump may lag behind the traffic on a busy machine, and the packets it has not read when it
+# stops are lost: wait until the file has stopped growing for a second (at most 10 s).
+settle() {
+  last=-1
+  for _ in $(seq 20); do
+    size=$(stat -c %s "$file")
+    [ "$size" = "$last" ] && [ "$size" -gt 0 ] && return
+    last=$size
+    sleep 1 & wait $!
+  done
+}
 
 while ! grep -q 'listening on' "$log"; do
   kill -0 "$tcpdump_pid" 2>/dev/null || { cat "$log" >&2; echo "capture: tcpdump failed" >&2; exit 1; }
@@ -57,7 +72,7 @@ if [ "$until" = server-exit ]; then
     connected || break
     sleep 0.5 & wait $!
   done
-  sleep 0.5
+  settle
   finish
   exit 0
 fi

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseAgentAddress } from '../lab/agent-connection.js';
-import { runLabScenario } from '../lab/container-runner.js';
+import { releaseAgents, runLabScenario } from '../lab/container-runner.js';
 import { loadScenario, ScenarioNotFoundError } from '../scenario/catalog.js';
 import { createEvidenceDir, writeEvidence } from '../scenario/evidence.js';
 import { formatStepLine, formatVerdict } from '../scenario/live-log.js';
@@ -38,12 +38,19 @@ const options = withUsage(command, () => {
 });
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const scenario = await loadScenario(options.scenario).catch((error: unknown) => {
+const agents = [...(options.serverAgent ? [options.serverAgent] : []), ...options.clientAgents];
+// Whatever goes wrong before the run, the agents are told to stop, so the lab still ends by itself.
+const scenario = await loadScenario(options.scenario).catch(async (error: unknown) => {
+  await releaseAgents(agents);
   if (error instanceof ScenarioNotFoundError || error instanceof ScenarioSyntaxError) usageError(command, error.message);
   throw error;
 });
 say(`scenario ${scenario.name}: ${scenario.description}`);
-const evidenceDir = await createEvidenceDir('captures', scenario.name, new Date());
+const evidenceDir = await createEvidenceDir('captures', scenario.name, new Date()).catch(async (error: unknown) => {
+  await releaseAgents(agents);
+  say(`FAIL ${scenario.name}: cannot write the evidence folder: ${(error as Error).message}`);
+  process.exit(1);
+});
 try {
   const lab = await runLabScenario({
     scenario,

@@ -45,6 +45,9 @@ export class LabAgent {
   #stopped!: () => void;
   /** Resolves when the agent has stopped (shutdown, or the controller left with `once`). */
   readonly stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
+  #controllerCame!: () => void;
+  /** Resolves when the first controller connects. */
+  readonly controllerCame = new Promise<void>((resolve) => (this.#controllerCame = resolve));
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -76,6 +79,7 @@ export class LabAgent {
   #accept(socket: Socket): void {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#options.log(`controller ${peer} connected`);
+    this.#controllerCame();
     const session = new AgentSession(socket, this.#options.log, () => void this.stop());
     this.#sessions.add(session);
     socket.on('close', () => {

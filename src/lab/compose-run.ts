@@ -46,8 +46,6 @@ export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
   const env: Record<string, string> = {
     ...baseImages,
     SCENARIO: options.scenario,
-    HOST_UID: String(process.getuid?.() ?? 1000),
-    HOST_GID: String(process.getgid?.() ?? 1000),
     ...(options.remote ? { SERVER_HOST: options.remote.host, SERVER_PORT: String(options.remote.port) } : {}),
   };
   const run = (args: string[], extra: Options = {}) =>

@@ -7,6 +7,13 @@ import { AgentServer } from './server-agent.js';
 
 /** Containers start in any order: the agents get this long to answer. */
 const AGENT_WAIT_MS = 60_000;
+/** When giving up before a run, the agents that answer soon are told to stop. */
+const RELEASE_WAIT_MS = 10_000;
+
+/** Tells every agent that answers the run is over (they exit), for a runner that cannot run. */
+export async function releaseAgents(addresses: AgentAddress[]): Promise<void> {
+  await Promise.allSettled(addresses.map(async (address) => (await AgentConnection.open(address, RELEASE_WAIT_MS)).shutdown()));
+}
 
 export interface LabScenarioOptions {
   scenario: Scenario;

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resolveBaseImages } from '../../src/lab/base-images.js';
 import { engineVersion, findCompose } from '../../src/lab/compose-command.js';
 import { LAB_PROJECT } from '../../src/lab/compose-run.js';
 import { acquireLabLock } from '../../src/lab/lab-lock.js';
@@ -68,6 +69,11 @@ describe.skipIf(problem !== undefined)(`docker lab${problem ? ` (skipped: ${prob
     expect(run.pcap, 'the run names its pcap').toMatch(/captures\/broadcast5-\d{8}T\d{6}Z\.pcap$/);
     expect(run.output).toContain('tidied up: no lab containers or networks left');
 
+    // tcpdump read every packet the filter passed before it stopped: none lost at the end.
+    const captured = /(\d+) packets captured/.exec(run.output)?.[1];
+    expect(captured).toBeDefined();
+    expect(run.output).toContain(`${captured} packets received by filter`);
+
     const capture = await readLabCapture(run.pcap!, 5151);
     const seen = `${run.pcap}: requests ${JSON.stringify(capture.requests.map((p) => `${p.src} ${p.line}`))}`;
     // Captured on the server's eth0: real Ethernet headers, not Linux cooked ones.
@@ -93,6 +99,31 @@ describe.skipIf(problem !== undefined)(`docker lab${problem ? ` (skipped: ${prob
     expect(run.evidence).toBeDefined();
     expect(await readFile(join(run.evidence!, 'summary.md'), 'utf8')).toContain('PASS');
     expect(existsSync(join(run.evidence!, 'server.log'))).toBe(true);
+  });
+
+  it('plain `compose up` runs broadcast5 and the whole lab stops by itself', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const tool = (await findCompose())!;
+    const baseImages = await resolveBaseImages(process.env);
+    const compose = (args: string[]) =>
+      execa(tool.file, [...tool.prefix, '-p', LAB_PROJECT, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...baseImages },
+        all: true,
+        reject: false,
+        timeout: RUN_TIMEOUT_MS,
+      });
+    const release = await acquireLabLock(RUN_TIMEOUT_MS, () => {});
+    try {
+      // No --abort-on-container-exit: `up` returns only because every container ended.
+      const up = await compose(['up']);
+      const output = String(up.all);
+      expect(up.exitCode, output.slice(-3000)).toBe(0);
+      expect(output).toMatch(/PASS broadcast5: \d+\/\d+ steps passed/);
+      expect(output).toMatch(/capture: saved captures\/broadcast5-\d{8}T\d{6}Z\.pcap/);
+    } finally {
+      await compose(['down', '--remove-orphans', '--volumes']);
+      await release();
+    }
   });
 
   it('runs the clients against a server elsewhere with --remote, capturing on the lab bridge', { timeout: RUN_TIMEOUT_MS }, async () => {

@@ -4,7 +4,7 @@ import { AgentConnection } from '../../src/lab/agent-connection.js';
 import { parseCommand, type AgentEvent } from '../../src/lab/agent-protocol.js';
 import { RemoteClientLauncher } from '../../src/lab/remote-launcher.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { startAgent, type RunningAgent } from './agent-process.js';
+import { AGENT_BIN, startAgent, type RunningAgent } from './agent-process.js';
 
 const agents: RunningAgent[] = [];
 let server: RunningServer | undefined;
@@ -99,7 +99,7 @@ describe('lab agent', () => {
     const events = waitForEvent(connection, (event) => event.ev === 'error');
     connection.spawn('client', [server.host, String(server.port)]);
     connection.spawn('client', [server.host, String(server.port)]);
-    expect((await events).at(-1)).toEqual({ ev: 'error', message: 'a program is already running' });
+    expect((await events).find((event) => event.ev === 'error')).toEqual({ ev: 'error', message: 'a program is already running' });
   });
 
   it('exits with --once when its controller leaves, and on shutdown', async () => {
@@ -131,5 +131,21 @@ describe('agent commands', () => {
     expect(() => parseCommand('{"op":"spawn","program":"client","args":[1]}')).toThrow(/array of strings/);
     expect(() => parseCommand('{"op":"reboot"}')).toThrow(/unknown op/);
     expect(() => parseCommand('[]')).toThrow();
+  });
+});
+
+describe('lab agent --wait', () => {
+  it('gives up with exit 1 when no controller comes in time', async () => {
+    const agent = await startAgent(['--wait', '0.3']);
+    const result = await agent.process;
+    expect(result.exitCode).toBe(1);
+    expect(agent.log()).toContain('no controller came within 0.3 s');
+  });
+
+  it('rejects a bad --linger or --wait with one line and exit 2', async () => {
+    const { execa } = await import('execa');
+    const result = await execa('node', [AGENT_BIN, '--wait', 'soon'], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('bad --wait "soon"');
   });
 });
