@@ -41,7 +41,10 @@ describe('TLS 1.3 with key logs: tshark decrypts, the dissector shows the PDUs (
       '--keylog', ws.path('server.keylog'),
     ]);
     const pcap = ws.path('tls.pcap');
-    const capture = await captureLoopback(pcap, `tcp port ${server.port}`);
+    // Only this server's connections (127.0.0.1:port as one end): other suites run their servers and
+    // clients on loopback at the same time, on other addresses too, whose ports may equal ours.
+    const end = (side: 'src' | 'dst') => `(${side} host 127.0.0.1 and ${side} port ${server.port})`;
+    const capture = await captureLoopback(pcap, `tcp and (${end('src')} or ${end('dst')})`);
     const tls = ['--tls', '--ca', ws.path('pki/ca.crt')];
     const bob = startClient(server.port, [...tls, '--key', ws.path('bob.key')], ws.dir);
     const alice = startClient(server.port, [...tls, '--key', ws.path('alice.key'), '--keylog', ws.path('alice.keylog')], ws.dir);
