@@ -64,6 +64,8 @@ export interface BenchReport {
   options: Omit<BenchOptions, 'progress'>;
   /** Peers that could not be started, with the reason (and how to install them). */
   skipped: { kind: PeerKind; reason: string }[];
+  /** Workloads that failed on a server (it stopped answering, clients could not log in ...). */
+  failures: { kind: ServerKind; workload: string; error: string }[];
   fanout: FanoutResult[];
   direct: DirectResult[];
   connections: ConnectionsResult[];
@@ -115,20 +117,29 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     machine: machineInfo(),
     options: withoutProgress(options),
     skipped,
+    failures: [],
     fanout: [],
     direct: [],
     connections: [],
   };
-  /** Runs `task` for each server kind still available; a missing peer is skipped for the rest of the run. */
-  const forEachKind = async <T>(task: (kind: ServerKind) => Promise<T>, into: T[]) => {
+  /**
+   * Runs `task` for each server kind still available; a missing peer is skipped for the rest of
+   * the run, a failed workload is recorded and the run goes on.
+   */
+  const forEachKind = async <T>(workload: string, task: (kind: ServerKind) => Promise<T>, into: T[]) => {
     for (const kind of kinds) {
       if (skipped.some((s) => s.kind === kind)) continue;
       try {
         into.push(await task(kind));
       } catch (error) {
-        if (!(error instanceof MissingPeerError) || kind === 'chatmsg') throw error;
-        options.progress(`  skipping ${kind}: ${error.message}`);
-        skipped.push({ kind: kind as PeerKind, reason: error.message });
+        if (error instanceof MissingPeerError && kind !== 'chatmsg') {
+          options.progress(`  skipping ${kind}: ${error.message}`);
+          skipped.push({ kind, reason: error.message });
+        } else {
+          const message = error instanceof Error ? error.message : String(error);
+          options.progress(`  ${workload} on ${kind} failed: ${message}`);
+          report.failures.push({ kind, workload, error: message });
+        }
       }
     }
   };
@@ -136,16 +147,16 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (options.only.includes('fanout')) {
       for (const receivers of options.receivers) {
         options.progress(`fan-out, ${receivers} receivers, ${options.senders} senders`);
-        await forEachKind((kind) => fanout(context, kind, receivers, options.fanoutLadder), report.fanout);
+        await forEachKind(`fanout N=${receivers}`, (kind) => fanout(context, kind, receivers, options.fanoutLadder), report.fanout);
       }
     }
     if (options.only.includes('direct')) {
       options.progress(`direct, ${options.pairs} pairs`);
-      await forEachKind((kind) => direct(context, kind, options.pairs, options.directLadder), report.direct);
+      await forEachKind('direct', (kind) => direct(context, kind, options.pairs, options.directLadder), report.direct);
     }
     if (options.only.includes('connections')) {
       options.progress(`connections, ${options.connections} clients`);
-      await forEachKind((kind) => connections(context, kind, options.connections), report.connections);
+      await forEachKind('connections', (kind) => connections(context, kind, options.connections), report.connections);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

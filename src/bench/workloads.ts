@@ -62,8 +62,13 @@ export interface ConnectionsResult {
   rssAfterKiB: number | undefined;
   /** After IDLE_MS more without traffic: what idle clients cost once transient buffers are gone. */
   rssIdleKiB: number | undefined;
-  /** (RSS idle - RSS before) / clients logged in. */
+  /** (RSS idle - RSS before) / clients logged in: includes the runtime's fixed growth (heap spaces). */
   perClientKiB: number | undefined;
+  /**
+   * RSS growth per client from half the clients to all of them, both read right after a wave's
+   * presence notices were delivered: the marginal cost of one more client, without fixed costs.
+   */
+  marginalKiB: number | undefined;
   /** One broadcast to all of them. */
   broadcast: PhaseResult;
 }
@@ -85,12 +90,19 @@ async function withPool<T>(
   }
 }
 
+/** Opens senders and receivers in waves of LOGIN_WAVE (each quiet before the next); any failure is fatal. */
 async function openAll(pool: LoadPool, senders: ClientSpec[], receivers: ClientSpec[]): Promise<void> {
-  const opened = await pool.open(senders, receivers);
-  if (opened.failed > 0) {
-    throw new Error(`${opened.failed} of ${senders.length + receivers.length} clients failed: ${opened.firstError}`);
+  const deadline = performance.now() + LOGIN_TIMEOUT_MS;
+  for (let from = 0; from === 0 || from < receivers.length; from += LOGIN_WAVE) {
+    const wave = receivers.slice(from, from + LOGIN_WAVE);
+    const left = deadline - performance.now();
+    if (left <= 0) throw new Error(`not all ${receivers.length} receivers logged in within ${LOGIN_TIMEOUT_MS / 1000} s`);
+    const opened = await pool.open(from === 0 ? senders : [], wave, left);
+    if (opened.failed > 0) {
+      throw new Error(`${opened.failed} of ${opened.failed + opened.ready} clients failed: ${opened.firstError}`);
+    }
+    await pool.sync(Math.max(1000, deadline - performance.now()));
   }
-  await pool.sync();
 }
 
 function specs(role: 'sender' | 'receiver', count: number, listening: Listening): ClientSpec[] {
@@ -181,6 +193,7 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
     let failed = 0;
     let firstError: string | undefined;
     let loginSeconds = 0;
+    let half: { ready: number; rss: number | undefined } | undefined;
     for (let from = 0; from < clients; from += LOGIN_WAVE) {
       const left = LOGIN_TIMEOUT_MS - (performance.now() - start);
       if (left <= 0) {
@@ -199,6 +212,7 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
         firstError ??= (error as Error).message;
         break;
       }
+      if (half === undefined && ready >= clients / 2) half = { ready, rss: rss() };
     }
     const quietSeconds = (performance.now() - start) / 1000;
     const rssAfterKiB = rss();
@@ -218,12 +232,17 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
       rssIdleKiB,
       perClientKiB:
         rssBeforeKiB === undefined || rssIdleKiB === undefined || ready === 0 ? undefined : (rssIdleKiB - rssBeforeKiB) / ready,
+      marginalKiB:
+        half?.rss === undefined || rssAfterKiB === undefined || ready <= half.ready
+          ? undefined
+          : (rssAfterKiB - half.rss) / (ready - half.ready),
       broadcast,
     };
     if (firstError !== undefined) result.firstError = firstError;
     context.progress(
       `  connections ${server.label}: ${ready}/${clients} logged in in ${loginSeconds.toFixed(1)} s ` +
-        `(quiet after ${quietSeconds.toFixed(1)} s), ${result.perClientKiB?.toFixed(2) ?? '?'} KiB/client, ` +
+        `(quiet after ${quietSeconds.toFixed(1)} s), ${result.perClientKiB?.toFixed(2) ?? '?'} KiB/client ` +
+        `(marginal ${result.marginalKiB?.toFixed(2) ?? '?'}), ` +
         `broadcast reached ${broadcast.deliveries} in ${broadcast.maxMs.toFixed(0)} ms` +
         (firstError === undefined ? '' : `; ${failed} failed, ${firstError}`),
     );

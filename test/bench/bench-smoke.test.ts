@@ -46,6 +46,7 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
   it('fan-out: every broadcast reaches every receiver, at fixed rates and as fast as accepted', async () => {
     const { report, stdout, svg } = await bench('fanout', ['--only', 'fanout', '--receivers', '20']);
     expect(report.skipped).toEqual([]);
+    expect(report.failures).toEqual([]);
     expect(report.fanout).toHaveLength(1);
     const [ours] = report.fanout;
     expect(ours!.kind).toBe('chatmsg');
@@ -71,6 +72,7 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
     expect(ours!.failed).toBe(0);
     expect(ours!.rssAfterKiB).toBeGreaterThan(ours!.rssBeforeKiB!);
     expect(ours!.perClientKiB).toBeGreaterThan(0);
+    expect(ours!.marginalKiB).toBeDefined();
     expect(ours!.broadcast.sent).toBe(1);
     expect(ours!.broadcast.deliveries).toBe(300);
   });
