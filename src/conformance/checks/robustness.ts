@@ -89,7 +89,8 @@ const slowReader: Check = {
       ...flooders.map((probe) => flood(probe)),
     ]);
     notSlowedDown(ctx, slowest);
-    if (dropped) return;
+    // The last messages may still be on their way through the server: give the LEFT a moment.
+    if (dropped || (await watcher.waitFor((got) => left.test(got), ctx.timeouts.replyMs)).found) return;
     if (throttled === flooders.length) {
       throw new CheckSkipped(`the target's rate limit (ERR 429) stopped all ${flooders.length} flooders after ${sent} bytes, before the queue filled`);
     }
