@@ -9,7 +9,7 @@ shift 2
 # netem and prio are kernel modules (sch_netem, sch_prio) the Docker host must have: a container cannot load them.
 for kind in netem prio; do
   if ! tc qdisc add dev lo root handle 9: "$kind" >/dev/null 2>&1; then
-    echo "chatmsg-netem: the Docker host's kernel has no $kind qdisc (sch_$kind, CONFIG_NET_SCH_*): the wan option cannot work on this machine" >&2
+    echo "chatmsg-netem: the Docker host's kernel has no $kind qdisc (kernel module sch_$kind): the wan option cannot work on this machine" >&2
     exit 1
   fi
   tc qdisc del dev lo root
