@@ -1,0 +1,87 @@
+import { execa } from 'execa';
+import { mkdtemp, symlink } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkNode } from '../../src/lab/doctor-checks.js';
+
+const DOCTOR = fileURLToPath(new URL('../../dist/cli/doctor.js', import.meta.url));
+const COMPOSE = fileURLToPath(new URL('../../dist/cli/compose.js', import.meta.url));
+const LINE = /^(ok|warn|FAIL)\s+\S.*?\s{2,}\S/;
+
+/** A PATH with only node on it: the machine of a student who has installed nothing else. */
+async function bareNodePath(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'doctor-path-'));
+  await symlink(process.execPath, join(dir, 'node'));
+  return dir;
+}
+
+describe('npm run doctor', () => {
+  it('prints one line per check and exits 1 exactly when a required check fails', async () => {
+    const result = await execa('node', [DOCTOR], { reject: false });
+    const lines = String(result.stdout).split('\n');
+    const checks = lines.slice(0, -1);
+    for (const name of ['node', 'docker', 'tcpdump', 'tshark', 'port 5151', 'capture permission']) {
+      expect(checks.some((line) => new RegExp(`^\\S+\\s+${name}\\s`).test(line)), `${name} in\n${result.stdout}`).toBe(true);
+    }
+    for (const line of checks) expect(line).toMatch(LINE);
+    const failed = checks.filter((line) => line.startsWith('FAIL')).length;
+    expect(result.exitCode).toBe(failed > 0 ? 1 : 0);
+    expect(lines.at(-1)).toBe(failed > 0 ? `${failed} required check(s) failed` : 'everything the lab needs is here');
+  });
+
+  it('says what to install when docker, compose and tcpdump are missing', async () => {
+    const result = await execa('node', [DOCTOR], { reject: false, env: { PATH: await bareNodePath() } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL\s+docker\s+no docker client: apt-get install docker.io/m);
+    expect(result.stdout).toMatch(/^FAIL\s+tcpdump\s+not found: apt-get install tcpdump/m);
+    expect(result.stdout).toMatch(/^warn\s+tshark\s+not found: apt-get install tshark/m);
+  });
+
+  it('warns when the chat port is taken', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await execa('node', [DOCTOR, '--port', String(port)], { reject: false });
+      expect(result.stdout).toMatch(new RegExp(`^warn\\s+port ${port}\\s+in use: stop what listens there`, 'm'));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a bad --port with one line and exit 2', async () => {
+    const result = await execa('node', [DOCTOR, '--port', 'http'], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('chatmsg-doctor: bad --port "http"');
+  });
+
+  it('knows which Node.js is too old', () => {
+    expect(checkNode('20.4.0').status).toBe('FAIL');
+    expect(checkNode('18.19.1').detail).toContain('install Node.js 20.5 or newer');
+    expect(checkNode('20.5.0').status).toBe('ok');
+    expect(checkNode('24.1.0').status).toBe('ok');
+  });
+});
+
+describe('npm run compose, before any container', () => {
+  it.each([
+    [['--remote', 'a:b:c'], 'bad --remote "a:b:c"'],
+    [['--remote', 'host:99999'], 'bad --remote port "99999"'],
+    [['basic', 'errors'], 'one scenario at a time'],
+    [['--timeout', '0'], 'bad --timeout "0"'],
+    [['--frobnicate'], "Unknown option '--frobnicate'"],
+  ])('%j -> exit 2 with one clear line', async (args, message) => {
+    const result = await execa('node', [COMPOSE, ...args], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  it('says which tool to install when neither compose v2 nor v1 is there', async () => {
+    const result = await execa('node', [COMPOSE, 'broadcast5'], { reject: false, env: { PATH: await bareNodePath() } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('neither `docker compose` (v2) nor `docker-compose` (v1) found');
+  });
+});
