@@ -349,6 +349,9 @@ export class SecureChat {
     const peer = this.#peers.get(clientIdKey(from));
     const n = parseCounter(counter);
     const opened = peer === undefined || n === undefined ? undefined : peer.session.open(n, payload);
+    if (opened?.ok && opened.missing > 0) {
+      this.#io.warn(`WARNING: ${opened.missing} e2e message(s) from ${from} missing before #${counter} (dropped or held back on the way)`);
+    }
     if (opened?.ok) this.#io.notice(`e2e from ${from} #${counter}: ${opened.text}`);
     else this.#io.warn(`REJECTED e2e message from ${from}: ${opened?.reason ?? `bad counter ${counter}`}`);
   }

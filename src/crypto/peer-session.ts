@@ -5,8 +5,8 @@ import { decodeBase64, encodeBase64 } from './raw-keys.js';
 
 /** Why a received message was refused; shown to the user. */
 export const REJECTIONS = {
-  replayed: 'replayed or old message (counter already used)',
-  'out-of-order': 'out-of-order message (a counter was skipped)',
+  replayed: 'replayed message (counter already used)',
+  'out-of-order': 'out-of-order message (arrived after a later one)',
   tampered: 'message failed authentication (modified, or not encrypted for this session)',
   malformed: 'message is not valid base64, or its plaintext is not valid text',
 } as const;
@@ -14,14 +14,19 @@ export const REJECTIONS = {
 export type RejectionKind = keyof typeof REJECTIONS;
 
 export type Opened =
-  | { ok: true; text: string }
+  /** `missing`: how many counters were skipped just before this one (dropped or held back on the way). */
+  | { ok: true; text: string; missing: number }
   | { ok: false; kind: RejectionKind; reason: string };
+
+/** Skipped counters remembered to tell a late message from a replay; beyond this, late ones count as replays. */
+const MAX_SKIPPED = 1000;
 
 /**
  * The encrypted conversation with one peer for the lifetime of both sessions' prekeys.
- * Sending counts 1, 2, 3 ...; receiving accepts exactly the next counter and only after the
- * tag verifies, so a modified, replayed or reordered message is refused and does not move
- * the counter (the genuine next message is still accepted).
+ * Sending counts 1, 2, 3 ...; receiving accepts only counters above the highest accepted one,
+ * and only after the tag verifies. So a modified message is refused (and moves nothing), a
+ * replayed one or one that arrives after a later one is refused, and a gap (messages dropped
+ * on the way) is reported with the next message instead of stalling the conversation.
  */
 export class PeerSession {
   readonly ownId: string;
@@ -29,6 +34,7 @@ export class PeerSession {
   readonly #keys: MessageKeys;
   #sent = 0;
   #received = 0;
+  readonly #skipped = new Set<number>();
 
   constructor(ownId: string, peerId: string, keys: MessageKeys) {
     this.ownId = ownId;
@@ -45,18 +51,18 @@ export class PeerSession {
   }
 
   open(counter: number, payload: string): Opened {
-    const expected = this.#received + 1;
-    if (counter < expected) return reject('replayed', `counter ${counter}, expected ${expected}`);
-    if (counter > expected) return reject('out-of-order', `counter ${counter}, expected ${expected}`);
+    const last = this.#received;
+    if (counter <= last) return reject(this.#skipped.has(counter) ? 'out-of-order' : 'replayed', `counter ${counter}, already at ${last}`);
     const sealed = decodeBase64(payload);
     if (sealed === undefined) return reject('malformed', 'payload is not base64');
     const plain = open(this.#keys.receive, { from: this.peerId, to: this.ownId, counter }, sealed);
     if (plain === undefined) return reject('tampered', `counter ${counter}`);
     // Authenticated, so the counter is used even if the text turns out unusable.
+    for (let skipped = last + 1; skipped < counter && this.#skipped.size < MAX_SKIPPED; skipped++) this.#skipped.add(skipped);
     this.#received = counter;
     const text = decodeLine(plain);
     if (!text.ok) return reject('malformed', text.reason);
-    return { ok: true, text: text.text };
+    return { ok: true, text: text.text, missing: counter - last - 1 };
   }
 }
 
