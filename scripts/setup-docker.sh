@@ -8,10 +8,21 @@ cd "$(dirname "$0")/.."
 NODE_IMAGE_HUB=node:24-bookworm-slim
 DEBIAN_IMAGE_HUB=debian:bookworm-slim
 
+dockerd_running() {
+  [ -s /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null
+}
+
 if ! docker info >/dev/null 2>&1; then
   command -v dockerd >/dev/null || { echo "setup-docker: dockerd is missing (apt-get install docker.io)" >&2; exit 1; }
-  echo "setup-docker: starting dockerd (log: /var/log/dockerd.log)"
-  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  if dockerd_running; then
+    echo "setup-docker: dockerd is starting, waiting for it"
+  elif command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+    systemctl start docker
+  else
+    echo "setup-docker: starting dockerd (log: /var/log/dockerd.log)"
+    # Its own session, no stdin and no inherited output: it outlives this script without holding it.
+    setsid nohup dockerd >/var/log/dockerd.log 2>&1 </dev/null &
+  fi
   for _ in $(seq 60); do
     docker info >/dev/null 2>&1 && break
     sleep 1
