@@ -16,7 +16,7 @@ if ! docker info >/dev/null 2>&1; then
   command -v dockerd >/dev/null || { echo "setup-docker: dockerd is missing (apt-get install docker.io)" >&2; exit 1; }
   if dockerd_running; then
     echo "setup-docker: dockerd is starting, waiting for it"
-  elif command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+  elif [ -d /run/systemd/system ]; then
     systemctl start docker
   else
     echo "setup-docker: starting dockerd (log: /var/log/dockerd.log)"
