@@ -58,6 +58,8 @@ export function secureVerbs({ registry, realm }: SecureOptions): VerbTable {
       return;
     }
     stateOf(session).authenticated = true;
+    // The audit trail: who proved which key, and when (the key itself is in the registry).
+    session.log(verb === 'REGISTER' ? 'registered' : 'authenticated', id);
     session.reply(encodeServer.ok(verb, id));
   };
 

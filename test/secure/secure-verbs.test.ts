@@ -144,6 +144,7 @@ describe('secure verbs', () => {
     expect(bob.link.take()).toEqual(['EMSG alice Bob 1 U0VDUkVUUEFZTE9BRA==']);
     expect(w.log.join('')).not.toContain('U0VDUkVUUEFZTE9BRA');
     expect(w.log.join('')).toMatch(/alice EMSG bob #1/);
+    expect(w.log.join('')).toMatch(/ Bob registered Bob\n/);
   });
 
   it('refuses EMSG and PREKEY from plain logins, KEYS of ids without keys, and bad prekey signatures', async () => {
