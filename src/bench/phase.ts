@@ -7,8 +7,17 @@ const DRAIN_QUIET_MS = 1500;
 const DRAIN_MAX_MS = 15_000;
 const POLL_MS = 100;
 
-/** Flood mode: messages per batch and batches outstanding per sender (see SendCommand). */
-export const FLOOD = { batch: 50, depth: 4 } as const;
+/**
+ * Flood mode: batches outstanding per sender, and deliveries per batch (messages x receivers)
+ * that a batch aims at, so the work in flight, and with it the queueing latency at "max", does
+ * not grow with the number of receivers: 50 messages at N = 100, 5 at N = 1000, 1 at N = 5000.
+ */
+export const FLOOD = { depth: 4, deliveriesPerBatch: 5000, maxBatch: 50 } as const;
+
+/** Messages per flood batch for this fan-out. */
+export function floodBatch(fanOut: number): number {
+  return Math.max(1, Math.min(FLOOD.maxBatch, Math.round(FLOOD.deliveriesPerBatch / fanOut)));
+}
 
 /** A rate is held when at least this share of what was due got sent, nothing was lost and p99 stays under the bound. */
 export const HELD = { sentShare: 0.95, p99Ms: 50 } as const;
@@ -57,7 +66,8 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
   const cpuBefore = server.pid === undefined ? undefined : cpuSeconds(server.pid);
   const benchBefore = process.cpuUsage();
   const start = performance.now();
-  const sent = await pool.send({ rate: options.rate, durationMs: options.durationMs, ...(options.flood ?? FLOOD) });
+  const flood = options.flood ?? { batch: floodBatch(options.fanOut), depth: FLOOD.depth };
+  const sent = await pool.send({ rate: options.rate, durationMs: options.durationMs, ...flood });
   const expected = sent.sent * options.fanOut;
   let stats = await pool.stats();
   let lastCount = stats.deliveries;

@@ -37,7 +37,7 @@ function fanoutSection(report: BenchReport): string[] {
   const out = ['## Fan-out (MSG ALL / PUBLISH / PRIVMSG #channel)', ''];
   out.push(
     `${report.options.senders} senders, ${report.options.payloadSize}-byte texts, ${report.options.durationMs / 1000} s per phase. ` +
-      '"max" = as fast as the server acknowledges (batches of 50 then a ping, 4 batches in flight per sender). ' +
+      '"max" = as fast as the server acknowledges (batches of 5000 / N messages, at most 50, each followed by a ping; 4 batches in flight per sender). ' +
       'Latency in ms from the send stamp to the receiver reading it (p50 / p99 / max, one sample per received chunk).',
     '',
   );

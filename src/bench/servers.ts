@@ -199,7 +199,15 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** Servers this process started and has not stopped yet: killed if the bench itself is stopped. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function managed(kind: ServerKind, label: string, host: string, port: number, child: ChildProcess): ServerUnderTest {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   return {
     kind,
     label,

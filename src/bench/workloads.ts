@@ -8,6 +8,8 @@ export const WORKLOADS = ['fanout', 'direct', 'connections'] as const;
 
 /** Bound of the connections workload's connect and login steps (and of its presence sync). */
 const LOGIN_TIMEOUT_MS = 120_000;
+/** The same bound for the setup of the fan-out and direct workloads. */
+const SETUP_TIMEOUT_MS = 60_000;
 /** Clients that log in at once in the connections workload. */
 const LOGIN_WAVE = 250;
 /** Quiet time before the idle memory reading. */
@@ -92,11 +94,11 @@ async function withPool<T>(
 
 /** Opens senders and receivers in waves of LOGIN_WAVE (each quiet before the next); any failure is fatal. */
 async function openAll(pool: LoadPool, senders: ClientSpec[], receivers: ClientSpec[]): Promise<void> {
-  const deadline = performance.now() + LOGIN_TIMEOUT_MS;
+  const deadline = performance.now() + SETUP_TIMEOUT_MS;
   for (let from = 0; from === 0 || from < receivers.length; from += LOGIN_WAVE) {
     const wave = receivers.slice(from, from + LOGIN_WAVE);
     const left = deadline - performance.now();
-    if (left <= 0) throw new Error(`not all ${receivers.length} receivers logged in within ${LOGIN_TIMEOUT_MS / 1000} s`);
+    if (left <= 0) throw new Error(`not all ${receivers.length} receivers logged in within ${SETUP_TIMEOUT_MS / 1000} s`);
     const opened = await pool.open(from === 0 ? senders : [], wave, left);
     if (opened.failed > 0) {
       throw new Error(`${opened.failed} of ${opened.failed + opened.ready} clients failed: ${opened.firstError}`);

@@ -145,6 +145,8 @@ async function main(): Promise<void> {
     return;
   }
   const { json, out, ...options } = parsed;
+  // Ctrl-C: exit through process.exit, whose handler stops the servers the bench started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const report = await runBench({ ...options, progress: (line) => process.stderr.write(`${line}\n`) });
   const markdown = renderMarkdown(report);
   process.stdout.write(markdown);
