@@ -65,7 +65,14 @@ if (!compose) {
 }
 log(`using ${[compose.file, ...compose.prefix].join(' ')} ${compose.version}`);
 const projectDir = fileURLToPath(new URL('../..', import.meta.url));
-const result = await runLab({ compose, projectDir, log, ...options });
+// Ctrl-C: Compose stops the containers itself (same terminal); runLab then removes them and the network.
+const interrupt = new AbortController();
+process.on('SIGINT', () => {
+  if (interrupt.signal.aborted) return; // already stopping: removing the lab takes a few seconds
+  log('interrupted: stopping and removing the lab');
+  interrupt.abort();
+});
+const result = await runLab({ compose, projectDir, log, signal: interrupt.signal, ...options });
 log(result.pcap ? `capture saved: ${result.pcap}` : 'no capture was saved');
 log(`scenario ${options.scenario}: ${result.exitCode === 0 ? 'PASS' : `FAIL (exit ${result.exitCode})`}`);
 process.exit(result.exitCode);

@@ -26,6 +26,8 @@ export interface LabRunOptions {
   timeoutMs: number;
   /** Leave the stopped containers and the network for inspection. */
   keep: boolean;
+  /** Aborted on Ctrl-C: the run stops waiting, then stops and removes the lab as usual. */
+  signal?: AbortSignal;
   log: (line: string) => void;
 }
 
@@ -83,7 +85,7 @@ async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<st
   const up = run(['up', '--no-build'], { stdout: 'inherit', stderr: 'inherit' });
   let exitCode = 1;
   try {
-    exitCode = await waitForRunner(run, up, options.timeoutMs, log);
+    exitCode = await waitForRunner(run, up, options, log);
     if (exitCode === RUNNER_NEVER_STARTED) {
       // `up` stops before attaching when a container fails to start: show what the containers said.
       log('what the containers said:');
@@ -108,14 +110,18 @@ async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<st
 type Run = (args: string[], extra?: Options) => ResultPromise;
 
 const RUNNER_NEVER_STARTED = -1;
+/** The shell's exit code for a command stopped by Ctrl-C. */
+const INTERRUPTED = 130;
 
 /** Waits for the runner container to exist and to exit; returns its exit code (1 on timeout, RUNNER_NEVER_STARTED). */
-async function waitForRunner(run: Run, up: ResultPromise, timeoutMs: number, log: (line: string) => void): Promise<number> {
+async function waitForRunner(run: Run, up: ResultPromise, options: LabRunOptions, log: (line: string) => void): Promise<number> {
+  const { timeoutMs, signal } = options;
   const deadline = Date.now() + timeoutMs;
   let upEnded = false;
   void up.then(() => (upEnded = true));
   let id = '';
   while (!id) {
+    if (signal?.aborted) return INTERRUPTED;
     if (upEnded || Date.now() > deadline) {
       log('the runner container never started');
       return RUNNER_NEVER_STARTED;
@@ -123,7 +129,12 @@ async function waitForRunner(run: Run, up: ResultPromise, timeoutMs: number, log
     id = String((await run(['ps', '-q', 'runner'])).stdout).trim();
     if (!id) await sleep(500);
   }
-  const waited = await execa('docker', ['wait', id], { reject: false, timeout: Math.max(1, deadline - Date.now()) });
+  const waited = await execa('docker', ['wait', id], {
+    reject: false,
+    timeout: Math.max(1, deadline - Date.now()),
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
+  if (signal?.aborted) return INTERRUPTED;
   if (waited.timedOut) {
     log(`the scenario did not finish within ${Math.round(timeoutMs / 1000)} s: stopping the lab`);
     return 1;
