@@ -81,6 +81,7 @@ async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<st
     return { exitCode: 1 };
   }
 
+  if (options.signal?.aborted) return { exitCode: INTERRUPTED };
   log(`starting the lab: scenario ${options.scenario}${options.wan ? ', wan' : ''}${options.remote ? `, server ${options.remote.host}:${options.remote.port}` : ''}`);
   const up = run(['up', '--no-build'], { stdout: 'inherit', stderr: 'inherit' });
   let exitCode = 1;

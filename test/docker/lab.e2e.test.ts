@@ -145,6 +145,14 @@ describe.skipIf(problem !== undefined)(`docker lab${problem ? ` (skipped: ${prob
     }
   });
 
+  it('runs any scenario: presence, with an abrupt disconnect done through the agent', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const run = await compose(['presence']);
+    expect(run.exitCode, run.output.slice(-3000)).toBe(0);
+    expect(run.output).toMatch(/PASS presence: \d+\/\d+ steps passed/);
+    expect(run.pcap).toMatch(/captures\/presence-\d{8}T\d{6}Z\.pcap$/);
+    expect(run.output).toContain('tidied up: no lab containers or networks left');
+  });
+
   it('fails with the runner\'s message for an unknown scenario, and still tidies up', { timeout: RUN_TIMEOUT_MS }, async () => {
     const run = await compose(['no-such-scenario']);
     expect(run.exitCode).toBe(2);
