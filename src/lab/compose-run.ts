@@ -86,7 +86,7 @@ async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<st
   const up = run(['up', '--no-build'], { stdout: 'inherit', stderr: 'inherit' });
   let exitCode = 1;
   try {
-    exitCode = await waitForRunner(run, up, options, log);
+    exitCode = await waitForRunner(up, options, log);
     if (exitCode === RUNNER_NEVER_STARTED) {
       // `up` stops before attaching when a container fails to start: show what the containers said.
       log('what the containers said:');
@@ -115,7 +115,7 @@ const RUNNER_NEVER_STARTED = -1;
 const INTERRUPTED = 130;
 
 /** Waits for the runner container to exist and to exit; returns its exit code (1 on timeout, RUNNER_NEVER_STARTED). */
-async function waitForRunner(run: Run, up: ResultPromise, options: LabRunOptions, log: (line: string) => void): Promise<number> {
+async function waitForRunner(up: ResultPromise, options: LabRunOptions, log: (line: string) => void): Promise<number> {
   const { timeoutMs, signal } = options;
   const deadline = Date.now() + timeoutMs;
   let upEnded = false;
@@ -127,7 +127,9 @@ async function waitForRunner(run: Run, up: ResultPromise, options: LabRunOptions
       log('the runner container never started');
       return RUNNER_NEVER_STARTED;
     }
-    id = String((await run(['ps', '-q', 'runner'])).stdout).trim();
+    // By label, stopped ones included: `compose ps` lists only running containers in v2.
+    const found = await execa('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${LAB_PROJECT}`, '--filter', 'label=com.docker.compose.service=runner'], { reject: false });
+    id = String(found.stdout).trim().split('\n')[0] ?? '';
     if (!id) await sleep(500);
   }
   const waited = await execa('docker', ['wait', id], {
