@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { Histogram } from './histogram.js';
-import type { ClientSpec } from './dialects.js';
+import type { ClientSpec, ServerKind } from './dialects.js';
 import type {
   OpenResult,
   SendCommand,
@@ -12,6 +12,13 @@ import type {
 } from './worker-protocol.js';
 
 const WORKER_URL = new URL('./load-worker.js', import.meta.url);
+
+/**
+ * Handshakes in flight at once, per server. ngIRCd listens with a backlog of 10 (see `ss -ltn`):
+ * hundreds of SYNs at once are dropped and retried by the kernel after 1, 3, 7, 15 s, which
+ * would measure TCP's retry timer rather than the server.
+ */
+const CONNECT_CONCURRENCY: Record<ServerKind, number> = { chatmsg: 500, redis: 500, irc: 8 };
 
 /** Source addresses on loopback: each has its own ~28,000 ephemeral ports towards one server port. */
 const LOCAL_ADDRESSES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -31,10 +38,12 @@ export interface PoolStats {
 export class LoadPool {
   readonly #receivers: Worker[];
   readonly #sender: Worker;
+  readonly #kind: ServerKind;
   #nextId = 0;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
   constructor(setup: WorkerSetup, receiverWorkers: number) {
+    this.#kind = setup.kind;
     const start = () => {
       const worker = new Worker(WORKER_URL, { workerData: setup });
       worker.on('message', (reply: WorkerReply) => this.#settle(reply));
@@ -50,7 +59,8 @@ export class LoadPool {
   }
 
   /** Opens senders and receivers (receivers dealt round-robin over the receiver threads). */
-  async open(senders: ClientSpec[], receivers: ClientSpec[], timeoutMs = 120_000, concurrency = 500): Promise<OpenResult> {
+  async open(senders: ClientSpec[], receivers: ClientSpec[], timeoutMs = 120_000): Promise<OpenResult> {
+    const concurrency = CONNECT_CONCURRENCY[this.#kind];
     const shares = this.#receivers.map((_, i) => receivers.filter((__, j) => j % this.#receivers.length === i));
     const command = (clients: ClientSpec[]): WorkerCommand => ({
       op: 'open',
