@@ -51,7 +51,25 @@ export async function checkDocker(): Promise<CheckResult[]> {
       : fail('compose', 'neither `docker compose` (v2) nor `docker-compose` (v1): apt-get install docker-compose'),
   );
   results.push(await checkBaseImages());
+  results.push(await checkNetem());
   return results;
+}
+
+/** The lab image built by `npm run compose` (docker-compose.yml). */
+const LAB_IMAGE = 'chatmsg-lab:latest';
+
+/** Can the wan option work: does the Docker host's kernel have netem? Tried in a throwaway lab container. */
+async function checkNetem(): Promise<CheckResult> {
+  const name = 'wan (netem)';
+  if (!(await imageExists(LAB_IMAGE))) return warn(name, 'not checked yet: run `npm run compose` once to build the lab image');
+  const result = await execa(
+    'docker',
+    ['run', '--rm', '--user', '0:0', '--cap-add', 'NET_ADMIN', '--entrypoint', 'chatmsg-netem', LAB_IMAGE, 'lo', '5151', 'delay', '1ms'],
+    { reject: false, all: true, timeout: 60_000 },
+  );
+  if (result.exitCode === 0) return ok(name, 'the Docker host kernel has netem: --wan works');
+  const reason = (String(result.all).trim().split('\n').at(-1) ?? '').replace(/^chatmsg-netem: /, '');
+  return warn(name, reason || `the netem check failed (exit ${result.exitCode}): --wan may not work`);
 }
 
 async function checkBaseImages(): Promise<CheckResult> {

@@ -27,6 +27,8 @@ describe('npm run doctor', () => {
       expect(checks.some((line) => new RegExp(`^\\S+\\s+${name}\\s`).test(line)), `${name} in\n${result.stdout}`).toBe(true);
     }
     for (const line of checks) expect(line).toMatch(LINE);
+    // With an engine, the wan option is checked too (ok, or a warning saying why not).
+    if (/^ok\s+docker\s/m.test(String(result.stdout))) expect(result.stdout).toMatch(/^(ok|warn)\s+wan \(netem\)\s+\S/m);
     const failed = checks.filter((line) => line.startsWith('FAIL')).length;
     expect(result.exitCode).toBe(failed > 0 ? 1 : 0);
     expect(lines.at(-1)).toBe(failed > 0 ? `${failed} required check(s) failed` : 'everything the lab needs is here');
