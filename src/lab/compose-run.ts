@@ -72,6 +72,7 @@ async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<st
   const { projectDir, log } = options;
   const startedAt = Date.now();
   await run(['down', '--remove-orphans', '--volumes']);
+  if (!(await clearStaleLabNetwork(log))) return { exitCode: 1 };
 
   log(`building images (NODE_IMAGE=${baseImages.NODE_IMAGE}, DEBIAN_IMAGE=${baseImages.DEBIAN_IMAGE})`);
   const build = await run(['build'], { all: true });
@@ -164,4 +165,28 @@ async function newestCapture(projectDir: string, scenario: string, since: number
     if (mtimeMs >= since && (!newest || mtimeMs > newest.mtime)) newest = { name, mtime: mtimeMs };
   }
   return newest ? join('captures', newest.name) : undefined;
+}
+
+/** The lab network's fixed bridge name (docker-compose.yml): only one lab network can exist. */
+const LAB_BRIDGE = 'chatmsg0';
+
+/**
+ * Removes a lab network left by a plain `docker compose up` under another project name (the
+ * folder's), which would block ours (same bridge name and subnet). Refuses, with what to do,
+ * while containers still use it.
+ */
+export async function clearStaleLabNetwork(log: (line: string) => void): Promise<boolean> {
+  const ids = String((await execa('docker', ['network', 'ls', '-q'], { reject: false })).stdout).split('\n').filter(Boolean);
+  for (const id of ids) {
+    const inspect = await execa('docker', ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}} {{len .Containers}} {{.Name}}', id], { reject: false });
+    const [bridge, containers, name] = String(inspect.stdout).trim().split(' ');
+    if (bridge !== LAB_BRIDGE) continue;
+    if (containers !== '0') {
+      log(`another lab is running on network ${name}: stop it first (docker compose down, in its folder)`);
+      return false;
+    }
+    log(`removing the stale lab network ${name}`);
+    await execa('docker', ['network', 'rm', id], { reject: false });
+  }
+  return true;
 }

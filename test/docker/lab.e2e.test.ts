@@ -153,6 +153,29 @@ describe.skipIf(problem !== undefined)(`docker lab${problem ? ` (skipped: ${prob
     expect(run.output).toContain('tidied up: no lab containers or networks left');
   });
 
+  it('removes a stopped lab left by a plain `up` under another project name, and refuses while it runs', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const tool = (await findCompose())!;
+    const baseImages = await resolveBaseImages(process.env);
+    const other = (args: string[]) =>
+      execa(tool.file, [...tool.prefix, '-p', `${LAB_PROJECT}-other`, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...baseImages },
+        reject: false,
+      });
+    try {
+      expect((await other(['up', '-d', 'server'])).exitCode).toBe(0);
+      const refused = await compose(['basic']);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.output).toContain(`another lab is running on network ${LAB_PROJECT}-other_lab`);
+      await other(['stop']);
+      const run = await compose(['basic']);
+      expect(run.output).toContain(`removing the stale lab network ${LAB_PROJECT}-other_lab`);
+      expect(run.exitCode, run.output.slice(-3000)).toBe(0);
+    } finally {
+      await other(['down', '--remove-orphans']);
+    }
+  });
+
   it('fails with the runner\'s message for an unknown scenario, and still tidies up', { timeout: RUN_TIMEOUT_MS }, async () => {
     const run = await compose(['no-such-scenario']);
     expect(run.exitCode).toBe(2);
