@@ -16,8 +16,9 @@ log=/tmp/tcpdump.log
 # -p: no promiscuous mode (the server's own traffic is all we want, and it needs no NET_ADMIN).
 # --immediate-mode: each packet reaches tcpdump at once; without it the kernel hands them over in
 # blocks, and the packets of a block not yet handed over when tcpdump stops are lost.
+# -B 32768: a 32 MiB kernel buffer, so a burst on a busy machine is not 'dropped by kernel'.
 : >"$log"
-tcpdump -i "$iface" -p -n -U --immediate-mode -s 0 -w "$file" "tcp port $port" 2>"$log" &
+tcpdump -i "$iface" -p -n -U --immediate-mode -B 32768 -s 0 -w "$file" "tcp port $port" 2>"$log" &
 tcpdump_pid=$!
 
 finish() {

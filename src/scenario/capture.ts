@@ -19,6 +19,11 @@ export function captureInterface(host: string): string {
 const READY = /listening on /;
 const PERMISSION = /permission|not permitted|You don't have/i;
 const START_TIMEOUT_MS = 10_000;
+/**
+ * tcpdump's kernel buffer (-B, KiB). The default 2 MiB overflowed ("dropped by kernel") when a
+ * broadcast burst met a busy 2-core machine; 32 MiB absorbs such a burst while tcpdump catches up.
+ */
+export const CAPTURE_BUFFER_KIB = '32768';
 
 /**
  * Records the traffic of one TCP server (host and port) into a pcap with tcpdump. Resolves only
@@ -31,7 +36,7 @@ export async function startCapture(file: string, host: string, port: number): Pr
   const filter = `tcp and ((src host ${host} and src port ${port}) or (dst host ${host} and dst port ${port}))`;
   // --immediate-mode: packets reach tcpdump at once, not in blocks the kernel hands over up to a
   // second later (a stop in between would lose them); -U: each packet is written as it comes.
-  const child = execa('tcpdump', ['-i', iface, '--immediate-mode', '-U', '-n', '-w', file, filter], {
+  const child = execa('tcpdump', ['-i', iface, '--immediate-mode', '-U', '-B', CAPTURE_BUFFER_KIB, '-n', '-w', file, filter], {
     buffer: false,
     reject: false,
     stdin: 'ignore',

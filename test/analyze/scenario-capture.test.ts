@@ -31,7 +31,7 @@ describe('broadcast5 run by the scenario runner, captured on loopback, dissected
     ({ pcap, server } = run);
     analysis = await analyzeCapture(pcap, { port: server.port, filter: serverFilter(server) });
   }, 90_000);
-  afterAll(() => run.remove());
+  afterAll(() => run?.remove());
 
   it('the dissector fields show 5 LOGIN, 5 MSG ALL requests, 20 MSG ALL deliveries and 5 LOGOFF', async () => {
     const rows = parseFieldRows(await tsharkFields(pcap, ['chatmsg.direction', 'chatmsg.verb', 'chatmsg.target'], {
