@@ -1,5 +1,6 @@
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { spawnListening } from './spawn-listening.js';
 
 /** The built server entry point; `npm test` builds dist/ before vitest starts. */
 export const SERVER_BIN = fileURLToPath(new URL('../../dist/cli/server.js', import.meta.url));
@@ -20,30 +21,16 @@ export interface RunningServer {
  * `listening on <host>:<port>` log line.
  */
 export async function startServer(args: string[] = []): Promise<RunningServer> {
-  const child = execa('node', [SERVER_BIN, '0', '--host', '127.0.0.1', ...args], {
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-  });
-  let log = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 15_000);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      log += chunk;
-      const match = /listening on [^\s]+:(\d+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.on('exit', () => reject(new Error(`server exited before listening:\n${log}`)));
-  });
+  const { process: child, port, log } = await spawnListening(
+    'server',
+    [SERVER_BIN, '0', '--host', '127.0.0.1', ...args],
+    /listening on [^\s]+:(\d+)/,
+  );
   return {
     host: '127.0.0.1',
     port,
     process: child,
-    log: () => log,
+    log,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const result = await child;
