@@ -96,7 +96,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       case 'chatmsg':
         return options.server
           ? externalServer(options.server.host, options.server.port)
-          : startOurServer({ maxClients: clients + 100, maxQueue: options.maxQueue, profileDir: options.profileDir });
+          : startOurServer(dir, { maxClients: clients + 100, maxQueue: options.maxQueue, profileDir: options.profileDir });
       case 'redis':
         return startRedis(dir, clients + 100);
       case 'irc':

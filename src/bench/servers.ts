@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,13 +33,18 @@ export interface OurServerOptions {
   profileDir?: string | undefined;
 }
 
-/** Starts `node dist/cli/server.js 0 --host 127.0.0.1 ...` and waits for `listening on`. */
-export async function startOurServer(options: OurServerOptions): Promise<ServerUnderTest> {
+/**
+ * Starts `node dist/cli/server.js <port> --host 127.0.0.1 ...` and waits until it accepts.
+ * Its log (a line per request) goes to `<dir>/chatmsg-server.log`, not to a pipe: Node writes
+ * stderr on a pipe synchronously, so a bench busy elsewhere would stall the server it measures.
+ */
+export async function startOurServer(dir: string, options: OurServerOptions): Promise<ServerUnderTest> {
   const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+  const port = await freePort();
   const args = [
     ...nodeFlags,
     SERVER_BIN,
-    '0',
+    String(port),
     '--host',
     '127.0.0.1',
     '--max-clients',
@@ -52,26 +57,25 @@ export async function startOurServer(options: OurServerOptions): Promise<ServerU
     '--login-timeout',
     '3600',
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`chatmsg-server did not start:\n${log}`)), START_TIMEOUT_MS);
-    child.stderr!.setEncoding('utf8');
-    // The server logs a line per request; keep reading (a full pipe would block it), keep only a tail.
-    let listening = false;
-    child.stderr!.on('data', (chunk: string) => {
-      log = (log + chunk).slice(-4096);
-      if (listening) return;
-      const match = /listening on \S+:(\d+)/.exec(log);
-      if (match) {
-        listening = true;
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`chatmsg-server exited (${code}) before listening:\n${log}`)));
-  });
+  const logFile = join(dir, 'chatmsg-server.log');
+  const log = openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
+  closeSync(log);
+  try {
+    await waitForPort(port, child, 'chatmsg-server');
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; its log:\n${logTail(logFile)}`);
+  }
   return managed('chatmsg', 'chatmsg-server', '127.0.0.1', port, child);
+}
+
+/** The last lines of a log file, for an error message. */
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-4096);
+  } catch {
+    return '(no log)';
+  }
 }
 
 /** The path of an executable found on PATH or in the sbin directories Debian uses, or undefined. */
