@@ -15,6 +15,8 @@ export interface SessionLink {
   send(data: string | Buffer): boolean;
   /** Sends what is queued, then closes the connection. */
   close(): void;
+  /** The session logged in: the link's login timer has done its job and can go. */
+  loggedIn(): void;
   /** TLS connections: the RFC 9266 exporter value (base64) that login proofs are bound to. */
   channelBinding?(): string;
 }
@@ -154,6 +156,7 @@ export class Session {
     if (!this.router.add(member)) return false;
     this.#member = member;
     this.#state = 'logged-in';
+    this.#link.loggedIn();
     this.router.broadcast(encodeServer.joined(id), member);
     return true;
   }

@@ -80,7 +80,8 @@ class Connection implements SessionLink {
   readonly #options: TransportOptions;
   readonly #coalescer: WriteCoalescer;
   readonly #decoder: LineDecoder;
-  readonly #loginTimer: NodeJS.Timeout;
+  /** Until LOGIN: cleared then, so an idle logged-in client holds no timer. */
+  #loginTimer: NodeJS.Timeout | undefined;
   #handler: ConnectionHandler | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
   /**
@@ -150,6 +151,11 @@ class Connection implements SessionLink {
     this.#pendingBytes += bytes.length;
     if (this.#pendingBytes >= FLUSH_THRESHOLD) this.flush();
     return true;
+  }
+
+  loggedIn(): void {
+    clearTimeout(this.#loginTimer);
+    this.#loginTimer = undefined;
   }
 
   /** RFC 9266 tls-exporter value of a TLS connection, base64; '' on plain TCP. */

@@ -17,6 +17,7 @@ class FakeLink implements SessionLink {
     return true;
   }
   close(): void {}
+  loggedIn(): void {}
   take(): string[] {
     return this.sent.splice(0);
   }

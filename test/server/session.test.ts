@@ -11,6 +11,8 @@ class FakeLink implements SessionLink {
   readonly sent: string[] = [];
   closed = false;
   accepts = true;
+  /** Times the session said it logged in (the transport stops its login timer then). */
+  logins = 0;
   constructor(readonly peer: string) {}
   send(data: string | Buffer): boolean {
     if (!this.accepts || this.closed) return false;
@@ -19,6 +21,9 @@ class FakeLink implements SessionLink {
   }
   close(): void {
     this.closed = true;
+  }
+  loggedIn(): void {
+    this.logins++;
   }
   /** Everything sent since the last call. */
   take(): string[] {
@@ -161,7 +166,9 @@ describe('Session', () => {
     late.session.loginTimedOut();
     expect(late.link.take()).toEqual(['ERR 408 no LOGIN in time, closing']);
     expect(late.link.closed).toBe(true);
+    expect(late.link.logins).toBe(0);
     const fine = loggedIn('fine');
+    expect(fine.link.logins).toBe(1);
     fine.session.loginTimedOut();
     expect(fine.link.take()).toEqual([]);
     expect(fine.link.closed).toBe(false);
