@@ -114,6 +114,14 @@ function directSection(report: BenchReport): string[] {
   ];
 }
 
+/** Seconds into the idle wait at which RSS first came within 2 % of its last reading ('-' without readings). */
+export function settledAfter(series: readonly number[]): string {
+  const last = series.at(-1);
+  if (last === undefined) return '-';
+  const index = series.findIndex((kib) => kib <= last * 1.02);
+  return String(index + 1);
+}
+
 function connectionsSection(report: BenchReport): string[] {
   if (report.connections.length === 0) return [];
   const mib = (kib: number | undefined) => (kib === undefined ? '-' : (kib / 1024).toFixed(1));
@@ -123,6 +131,7 @@ function connectionsSection(report: BenchReport): string[] {
     r.loginSeconds.toFixed(1),
     r.quietSeconds.toFixed(1),
     `${mib(r.rssBeforeKiB)} -> ${mib(r.rssAfterKiB)} -> ${mib(r.rssIdleKiB)}`,
+    settledAfter(r.rssIdleSeriesKiB),
     r.perClientKiB === undefined ? '-' : r.perClientKiB.toFixed(2),
     r.marginalKiB === undefined ? '-' : r.marginalKiB.toFixed(2),
     `${r.broadcast.deliveries} in ${ms(r.broadcast.maxMs)} ms`,
@@ -131,11 +140,12 @@ function connectionsSection(report: BenchReport): string[] {
     `## Connections: ${report.options.connections} clients logged in`,
     '',
     '"quiet" = also every presence notice (JOINED / IRC JOIN) delivered: N^2/2 lines, inherent in both protocols. ' +
-      'KiB per client = (idle RSS - RSS before) / clients logged in; idle = 5 s after quiet. ' +
+      `KiB per client = (idle RSS - RSS before) / clients logged in; idle = ${report.options.idleMs / 1000} s after quiet ` +
+      '("settled" = when RSS first came within 2 % of that reading: the runtime gives memory back some time after traffic stops). ' +
       'Marginal = RSS growth from half the clients to all of them (both right after a wave), which leaves out ' +
       "the runtime's fixed growth (heap spaces, code) that the average spreads over the clients.",
     '',
-    table(['server', 'logged in', 'login s', 'quiet s', 'server RSS MiB (before -> after -> idle)', 'KiB per client', 'marginal KiB per client', 'one broadcast reached'], rows),
+    table(['server', 'logged in', 'login s', 'quiet s', 'server RSS MiB (before -> after -> idle)', 'settled after s', 'KiB per client', 'marginal KiB per client', 'one broadcast reached'], rows),
     '',
   ];
 }

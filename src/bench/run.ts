@@ -28,6 +28,8 @@ export interface BenchOptions {
   /** Fan-out receiver counts. */
   receivers: readonly number[];
   durationMs: number;
+  /** Quiet time of the connections workload before its idle memory reading. */
+  idleMs: number;
   peers: readonly PeerKind[];
   senders: number;
   pairs: number;
@@ -107,6 +109,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     start,
     progress: options.progress,
     durationMs: options.durationMs,
+    idleMs: options.idleMs,
     payloadSize: options.payloadSize,
     receiverWorkers: options.receiverWorkers,
     senders: options.senders,

@@ -12,8 +12,13 @@ const LOGIN_TIMEOUT_MS = 120_000;
 const SETUP_TIMEOUT_MS = 60_000;
 /** Clients that log in at once in the connections workload. */
 const LOGIN_WAVE = 250;
-/** Quiet time before the idle memory reading. */
-const IDLE_MS = 5000;
+/**
+ * A server's first seconds of traffic run code the JIT has not optimised yet (ours: V8): every
+ * server gets this much unmeasured traffic, at its own pace, before a workload's first phase.
+ */
+const WARM_UP_MS = 1000;
+/** RSS readings during the idle wait, so the report shows when memory was given back. */
+const IDLE_SAMPLE_MS = 1000;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** What every workload gets from the runner. */
@@ -22,6 +27,8 @@ export interface WorkloadContext {
   start(kind: ServerKind, clients: number): Promise<ServerUnderTest>;
   progress(line: string): void;
   durationMs: number;
+  /** Quiet time before the idle memory reading of the connections workload. */
+  idleMs: number;
   payloadSize: number;
   receiverWorkers: number;
   senders: number;
@@ -62,8 +69,13 @@ export interface ConnectionsResult {
   rssBeforeKiB: number | undefined;
   /** Right after the logins and their presence notices. */
   rssAfterKiB: number | undefined;
-  /** After IDLE_MS more without traffic: what idle clients cost once transient buffers are gone. */
+  /**
+   * After `idleMs` more without traffic: what idle clients cost once the runtime has given back
+   * the transient memory of the logins (V8 shrinks its heap some 20 s after traffic stops).
+   */
   rssIdleKiB: number | undefined;
+  /** RSS every IDLE_SAMPLE_MS during the idle wait (empty for --server). */
+  rssIdleSeriesKiB: number[];
   /** (RSS idle - RSS before) / clients logged in: includes the runtime's fixed growth (heap spaces). */
   perClientKiB: number | undefined;
   /**
@@ -111,6 +123,12 @@ function specs(role: 'sender' | 'receiver', count: number, listening: Listening)
   return Array.from({ length: count }, (_, i) => clientSpec(role, i + 1, listening));
 }
 
+/** Unmeasured traffic as fast as the server takes it (WARM_UP_MS, at most a phase's length). */
+async function warmUp(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, fanOut: number): Promise<void> {
+  const result = await runPhase(pool, server, { rate: 0, durationMs: Math.min(WARM_UP_MS, context.durationMs), fanOut });
+  context.progress(`  warm-up ${server.label}: ${Math.round(result.deliveriesPerSecond)} deliveries/s, not measured`);
+}
+
 /** A ladder stops after two rates in a row were not held (one miss may be a hiccup of a shared machine). */
 function failedTwice(steps: PhaseResult[]): boolean {
   return steps.length >= 2 && !steps.at(-1)!.held && !steps.at(-2)!.held;
@@ -139,6 +157,7 @@ export async function fanout(
   const server = await context.start(kind, receivers + context.senders);
   return withPool(context, server, async (pool) => {
     await openAll(pool, specs('sender', context.senders, 'broadcast'), specs('receiver', receivers, 'broadcast'));
+    await warmUp(context, pool, server, receivers);
     const phase = async (rate: number) => {
       const result = await runPhase(pool, server, { rate, durationMs: context.durationMs, fanOut: receivers });
       context.progress(`  fanout ${server.label} N=${receivers} ${describe(result)}`);
@@ -167,6 +186,7 @@ export async function direct(
     const receivers = specs('receiver', pairs, 'direct');
     const senders = specs('sender', pairs, 'direct').map((sender, i) => ({ ...sender, to: receivers[i]!.name }));
     await openAll(pool, senders, receivers);
+    await warmUp(context, pool, server, 1);
     const steps: PhaseResult[] = [];
     for (const rate of ladder) {
       const step = await runPhase(pool, server, { rate, durationMs: context.durationMs, fanOut: 1 });
@@ -218,7 +238,12 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
     }
     const quietSeconds = (performance.now() - start) / 1000;
     const rssAfterKiB = rss();
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const rssIdleSeriesKiB: number[] = [];
+    for (let waited = 0; waited < context.idleMs; waited += IDLE_SAMPLE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(IDLE_SAMPLE_MS, context.idleMs - waited)));
+      const reading = rss();
+      if (reading !== undefined) rssIdleSeriesKiB.push(reading);
+    }
     const rssIdleKiB = rss();
     const broadcast = await runPhase(pool, server, { rate: 0, durationMs: 0, fanOut: ready, flood: { batch: 1, depth: 1 } });
     const result: ConnectionsResult = {
@@ -232,6 +257,7 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
       rssBeforeKiB,
       rssAfterKiB,
       rssIdleKiB,
+      rssIdleSeriesKiB,
       perClientKiB:
         rssBeforeKiB === undefined || rssIdleKiB === undefined || ready === 0 ? undefined : (rssIdleKiB - rssBeforeKiB) / ready,
       marginalKiB:

@@ -17,6 +17,7 @@ const PROFILES = {
   full: {
     receivers: [100, 1000, 5000],
     durationSeconds: 3,
+    idleSeconds: 45,
     pairs: 100,
     connections: 10_000,
     fanoutLadder: [25_000, 50_000, 100_000, 200_000, 400_000, 800_000, 1_600_000],
@@ -25,6 +26,7 @@ const PROFILES = {
   quick: {
     receivers: [100],
     durationSeconds: 1,
+    idleSeconds: 2,
     pairs: 20,
     connections: 1000,
     fanoutLadder: [25_000, 100_000, 400_000],
@@ -51,6 +53,8 @@ Options:
   --senders N             fan-out senders (default 4)
   --pairs N               direct pairs (default 100; quick 20)
   --connections N         clients of the connections workload (default 10000; quick 1000)
+  --idle S                seconds the connections workload waits before the idle memory reading
+                          (default 45: Node's heap gives memory back some 20 s after traffic stops; quick 2)
   --payload BYTES         message text size (default 64)
   --workers N             receiver threads of the load generator (default 2)
   --peers LIST|none       peers to compare with: redis,irc (default) or none
@@ -101,6 +105,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
       peers: { type: 'string' },
       server: { type: 'string' },
       'max-queue': { type: 'string' },
+      idle: { type: 'string' },
       profile: { type: 'string' },
       json: { type: 'string' },
       out: { type: 'string' },
@@ -122,6 +127,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
         : values.receivers.split(',').map((n) => parsePositiveInteger(n, '--receivers count')),
     durationMs:
       1000 * (values.duration === undefined ? profile.durationSeconds : parsePositiveNumber(values.duration, '--duration')),
+    idleMs: 1000 * (values.idle === undefined ? profile.idleSeconds : parsePositiveNumber(values.idle, '--idle')),
     peers: values.peers === undefined ? PEERS : values.peers === 'none' ? [] : parseList(values.peers, '--peers peer', PEERS),
     senders: positive(values.senders, '--senders', 4),
     pairs: positive(values.pairs, '--pairs', profile.pairs),

@@ -23,7 +23,7 @@ async function bench(name: string, args: string[]) {
   });
   expect(result.exitCode, result.stderr).toBe(0);
   const report = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as BenchReport;
-  return { report, stdout: result.stdout, svg: readFileSync(join(out, 'latency.svg'), 'utf8') };
+  return { report, stdout: result.stdout, stderr: result.stderr, svg: readFileSync(join(out, 'latency.svg'), 'utf8') };
 }
 
 /** What every measured phase must satisfy: everything sent arrived, latencies ordered and plausible. */
@@ -44,7 +44,9 @@ function expectSane(phase: PhaseResult, fanOut: number) {
 
 describe('bench smoke (real server, real sockets, no peers)', () => {
   it('fan-out: every broadcast reaches every receiver, at fixed rates and as fast as accepted', async () => {
-    const { report, stdout, svg } = await bench('fanout', ['--only', 'fanout', '--receivers', '20']);
+    const { report, stdout, stderr, svg } = await bench('fanout', ['--only', 'fanout', '--receivers', '20']);
+    // The JIT's first seconds are not measured: an unmeasured warm-up precedes the first phase.
+    expect(stderr).toMatch(/warm-up chatmsg-server: \d+ deliveries\/s, not measured\n {2}fanout chatmsg-server N=20 /);
     expect(report.skipped).toEqual([]);
     expect(report.failures).toEqual([]);
     expect(report.fanout).toHaveLength(1);
@@ -66,12 +68,15 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
   });
 
   it('connections: all clients log in, memory is measured, one broadcast reaches all', async () => {
-    const { report } = await bench('connections', ['--only', 'connections', '--connections', '300']);
+    const { report } = await bench('connections', ['--only', 'connections', '--connections', '300', '--idle', '3']);
     const [ours] = report.connections;
     expect(ours!.ready).toBe(300);
     expect(ours!.failed).toBe(0);
     expect(ours!.rssAfterKiB).toBeGreaterThan(ours!.rssBeforeKiB!);
     expect(ours!.perClientKiB).toBeGreaterThan(0);
+    // One RSS reading per second of the idle wait, the last of which is the idle figure.
+    expect(ours!.rssIdleSeriesKiB).toHaveLength(3);
+    expect(ours!.rssIdleSeriesKiB.at(-1)).toBe(ours!.rssIdleKiB);
     expect(ours!.marginalKiB).toBeDefined();
     expect(ours!.broadcast.sent).toBe(1);
     expect(ours!.broadcast.deliveries).toBe(300);
@@ -83,6 +88,7 @@ describe('bench command line', () => {
     [['--only', 'nope'], /bad --only workload "nope"/],
     [['--server', '10.0.0.1:5151'], /the bench only loads loopback/],
     [['--duration', '0'], /bad --duration "0"/],
+    [['--idle=-1'], /bad --idle "-1"/],
     [['--peers', 'postgres'], /bad --peers peer "postgres"/],
   ])('%j is refused with one line and exit 2', async (args, message) => {
     const result = await execa('node', [BENCH_BIN, ...args], { reject: false });
