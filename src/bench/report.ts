@@ -173,12 +173,14 @@ function targetsSection(report: BenchReport): string[] {
   if (oursDirect && ircDirect) out.push(compareWithIrc('Direct', oursDirect.ladder, ircDirect.ladder));
   for (const ours of report.connections.filter((r) => r.kind === 'chatmsg' && r.perClientKiB !== undefined)) {
     const reachedAll = ours.broadcast.deliveries === ours.ready && ours.ready === ours.clients;
+    // The target is memory per idle client: the idle average. The marginal figure is read during
+    // the logins, with their garbage still in the heap, and is shown for what it is.
     out.push(
-      `- ${ours.clients} clients: ${ours.perClientKiB!.toFixed(2)} KiB per client on average, ` +
-        `${ours.marginalKiB?.toFixed(2) ?? '?'} KiB marginal (target < ${TARGETS.perClientKiB}), ` +
+      `- ${ours.clients} clients: ${ours.perClientKiB!.toFixed(2)} KiB per idle client ` +
+        `(${report.options.idleMs / 1000} s after the logins; target < ${TARGETS.perClientKiB}), ` +
         `broadcast reached ${ours.broadcast.deliveries} of ${ours.ready}: ` +
-        `average ${verdict(ours.perClientKiB! < TARGETS.perClientKiB && reachedAll)}, ` +
-        `marginal ${verdict((ours.marginalKiB ?? Infinity) < TARGETS.perClientKiB && reachedAll)}`,
+        `${verdict(ours.perClientKiB! < TARGETS.perClientKiB && reachedAll)}; ` +
+        `while logging in, ${ours.marginalKiB?.toFixed(2) ?? '?'} KiB marginal`,
     );
   }
   return out.length === 0 ? [] : ['## Targets', '', ...out, ''];
