@@ -16,7 +16,8 @@ export interface LoggerOptions {
   logText: boolean;
   /** Where finished lines go; the CLI passes stderr. */
   write: (line: string) => void;
-  now?: () => Date;
+  /** Milliseconds since the epoch; Date.now unless a test fixes the clock. */
+  now?: () => number;
 }
 
 /**
@@ -27,19 +28,32 @@ export interface LoggerOptions {
 export class Logger {
   readonly #logText: boolean;
   readonly #write: (line: string) => void;
-  readonly #now: () => Date;
+  readonly #now: () => number;
+  /** The last millisecond formatted, and its text: a busy server logs many lines per millisecond. */
+  #stampMs = Number.NaN;
+  #stamp = '';
 
   constructor(options: LoggerOptions) {
     this.#logText = options.logText;
     this.#write = options.write;
-    this.#now = options.now ?? (() => new Date());
+    this.#now = options.now ?? Date.now;
   }
 
   log(entry: LogEvent): void {
-    let line = `${this.#now().toISOString()} ${entry.peer} ${entry.id ?? '-'} ${entry.event}`;
+    let line = `${this.#timestamp()} ${entry.peer} ${entry.id ?? '-'} ${entry.event}`;
     if (entry.detail) line += ` ${entry.detail}`;
     if (this.#logText && entry.text !== undefined) line += ` text=${JSON.stringify(entry.text)}`;
     this.#write(`${line}\n`);
+  }
+
+  /** ISO 8601 time of now, formatted once per millisecond. */
+  #timestamp(): string {
+    const ms = this.#now();
+    if (ms !== this.#stampMs) {
+      this.#stampMs = ms;
+      this.#stamp = new Date(ms).toISOString();
+    }
+    return this.#stamp;
   }
 }
 

@@ -34,7 +34,7 @@ class FakeLink implements SessionLink {
 function world(options: { logText?: boolean; limiter?: () => TokenBucket } = {}) {
   const router = new Router();
   const log: string[] = [];
-  const logger = new Logger({ logText: options.logText ?? false, write: (line) => log.push(line), now: () => new Date(0) });
+  const logger = new Logger({ logText: options.logText ?? false, write: (line) => log.push(line), now: () => 0 });
   let port = 40000;
   const connect = () => {
     const link = new FakeLink(`127.0.0.1:${port++}`);
