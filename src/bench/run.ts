@@ -44,6 +44,8 @@ export interface BenchOptions {
   server?: { host: string; port: number } | undefined;
   /** Bytes of unsent output per client before our server drops it. */
   maxQueue: number;
+  /** Executables of the peers (--redis-server, --ngircd); found on PATH when absent. */
+  peerExecutables?: Partial<Record<PeerKind, string>> | undefined;
   /** Write `node --cpu-prof` profiles of our server here. */
   profileDir?: string | undefined;
   progress(line: string): void;
@@ -100,9 +102,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           ? externalServer(options.server.host, options.server.port)
           : startOurServer(dir, { maxClients: clients + 100, maxQueue: options.maxQueue, profileDir: options.profileDir });
       case 'redis':
-        return startRedis(dir, clients + 100);
+        return startRedis(dir, clients + 100, options.peerExecutables?.redis);
       case 'irc':
-        return startIrc(dir);
+        return startIrc(dir, options.peerExecutables?.irc);
     }
   };
   const context: WorkloadContext = {

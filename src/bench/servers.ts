@@ -103,6 +103,20 @@ export function requireExecutable(name: string, aptPackage: string): string {
   return path;
 }
 
+/**
+ * The peer's executable: `given` (--redis-server, --ngircd) when the user named one, else found
+ * on PATH; MissingPeerError with the install hint when there is none.
+ */
+export function peerExecutable(given: string | undefined, name: string, aptPackage: string): string {
+  if (given === undefined) return requireExecutable(name, aptPackage);
+  try {
+    accessSync(given, constants.X_OK);
+  } catch {
+    throw new MissingPeerError(`${given} is not an executable ${name}; install one with: apt-get install ${aptPackage}`);
+  }
+  return given;
+}
+
 /** A free TCP port on 127.0.0.1 (the OS picks it; a peer is then told to listen on it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -116,8 +130,8 @@ export function freePort(): Promise<number> {
 }
 
 /** Redis on loopback, no persistence, no output-buffer limit for subscribers (like our big --max-queue). */
-export async function startRedis(dir: string, maxClients: number): Promise<ServerUnderTest> {
-  const bin = requireExecutable('redis-server', 'redis-server');
+export async function startRedis(dir: string, maxClients: number, executable?: string): Promise<ServerUnderTest> {
+  const bin = peerExecutable(executable, 'redis-server', 'redis-server');
   const port = await freePort();
   const config = join(dir, 'redis.conf');
   writeFileSync(
@@ -144,8 +158,8 @@ export async function startRedis(dir: string, maxClients: number): Promise<Serve
  * ngIRCd on loopback with its limits opened as far as the configuration allows: no connection
  * caps, no DNS/ident lookups, MaxPenaltyTime 0 (no command penalties). What remains is built in.
  */
-export async function startIrc(dir: string): Promise<ServerUnderTest> {
-  const bin = requireExecutable('ngircd', 'ngircd');
+export async function startIrc(dir: string, executable?: string): Promise<ServerUnderTest> {
+  const bin = peerExecutable(executable, 'ngircd', 'ngircd');
   const port = await freePort();
   const config = join(dir, 'ngircd.conf');
   writeFileSync(

@@ -58,6 +58,8 @@ Options:
   --payload BYTES         message text size (default 64)
   --workers N             receiver threads of the load generator (default 2)
   --peers LIST|none       peers to compare with: redis,irc (default) or none
+  --redis-server PATH     the redis-server to compare with (default: the one on PATH)
+  --ngircd PATH           the ngircd to compare with (default: the one on PATH)
   --server HOST:PORT      drive this running CHAT-MSG server (127.0.0.0/8 only) instead of starting one
   --max-queue BYTES       --max-queue of the server the bench starts (default 67108864)
   --profile DIR           run our server under node --cpu-prof, profiles into DIR
@@ -105,6 +107,8 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
       peers: { type: 'string' },
       server: { type: 'string' },
       'max-queue': { type: 'string' },
+      'redis-server': { type: 'string' },
+      ngircd: { type: 'string' },
       idle: { type: 'string' },
       profile: { type: 'string' },
       json: { type: 'string' },
@@ -139,6 +143,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
     server: values.server === undefined ? undefined : parseLoopback(values.server),
     maxQueue: positive(values['max-queue'], '--max-queue', 64 * 1024 * 1024),
     profileDir: values.profile,
+    peerExecutables: { redis: values['redis-server'], irc: values.ngircd },
     json: values.json,
     out: values.out,
   };

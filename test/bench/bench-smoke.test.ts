@@ -100,6 +100,24 @@ describe('bench command line', () => {
     expect(result.stderr.split('\n')[0]).toMatch(message);
   });
 
+  it('a missing peer is skipped with the command that installs it, and the rest runs', async () => {
+    const { report, stdout } = await bench('missing-peer', [
+      '--only',
+      'direct',
+      '--pairs',
+      '3',
+      '--peers',
+      'redis',
+      '--redis-server',
+      join(dir, 'no-such-redis-server'),
+    ]);
+    expect(report.skipped).toEqual([
+      { kind: 'redis', reason: expect.stringMatching(/no-such-redis-server is not an executable redis-server; install one with: apt-get install redis-server/) },
+    ]);
+    expect(report.direct.map((result) => result.kind)).toEqual(['chatmsg']);
+    expect(stdout).toMatch(/- redis skipped: .*apt-get install redis-server/);
+  });
+
   it('a missing peer names the Debian package to install', () => {
     expect(() => requireExecutable('chatmsg-no-such-peer', 'redis-server')).toThrow(MissingPeerError);
     expect(() => requireExecutable('chatmsg-no-such-peer', 'redis-server')).toThrow(/apt-get install redis-server/);
