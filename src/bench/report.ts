@@ -187,15 +187,18 @@ function targetsSection(report: BenchReport): string[] {
 }
 
 /** p99 no worse than the IRC server's at every offered rate the IRC server held. */
-function compareWithIrc(what: string, ours: PhaseResult[], irc: PhaseResult[]): string {
+export function compareWithIrc(what: string, ours: PhaseResult[], irc: PhaseResult[]): string {
   const held = irc.filter((step) => step.held);
-  const worse = held.filter((step) => {
+  const worse = held.flatMap((step) => {
     const mine = ours.find((o) => o.offered === step.offered);
-    return mine === undefined || mine.p99Ms > step.p99Ms;
+    if (mine !== undefined && mine.p99Ms <= step.p99Ms) return [];
+    const at = rate(step.offeredDeliveries ?? Number(step.offered));
+    // How far behind, so a gap of one histogram bucket is told from one of ten milliseconds.
+    return [mine === undefined ? `${at}: not run` : `${at}: ${ms(mine.p99Ms)} vs ${ms(step.p99Ms)} ms`];
   });
   return (
     `- ${what}: p99 vs ngircd at the ${held.length} rates it held, ours worse at ${worse.length}` +
-    (worse.length === 0 ? '' : ` (${worse.map((s) => rate(s.offeredDeliveries ?? Number(s.offered))).join(', ')})`) +
+    (worse.length === 0 ? '' : ` (${worse.join(', ')})`) +
     `: ${verdict(held.length > 0 && worse.length === 0)}`
   );
 }

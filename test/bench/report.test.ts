@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { settledAfter } from '../../src/bench/report.js';
+import type { PhaseResult } from '../../src/bench/phase.js';
+import { compareWithIrc, settledAfter } from '../../src/bench/report.js';
 
 describe('settledAfter (when idle memory came down)', () => {
   it('is the first second whose reading is within 2 % of the last', () => {
@@ -9,5 +10,38 @@ describe('settledAfter (when idle memory came down)', () => {
   it('is 1 when memory never moved, and - without readings', () => {
     expect(settledAfter([100_000, 100_000])).toBe('1');
     expect(settledAfter([])).toBe('-');
+  });
+});
+
+describe('compareWithIrc (p99 at the rates the IRC server held)', () => {
+  const step = (offered: number, p99Ms: number, held = true): PhaseResult => ({
+    offered,
+    offeredDeliveries: offered * 100,
+    sent: 1,
+    refused: 0,
+    expected: 1,
+    deliveries: 1,
+    lost: 0,
+    deliveriesPerSecond: offered * 100,
+    p50Ms: p99Ms / 2,
+    p99Ms,
+    maxMs: p99Ms,
+    samples: 1,
+    serverCpu: undefined,
+    benchCpu: 0,
+    closed: 0,
+    held,
+  });
+
+  it('is met when ours is no worse at every rate the IRC server held; rates it did not hold do not count', () => {
+    const line = compareWithIrc('Fan-out N=100', [step(250, 2.0), step(500, 9.0)], [step(250, 2.0), step(500, 3.0, false)]);
+    expect(line).toBe('- Fan-out N=100: p99 vs ngircd at the 1 rates it held, ours worse at 0: met');
+  });
+
+  it('names each rate where ours is worse, with both figures', () => {
+    const line = compareWithIrc('Direct', [step(250, 2.92), step(500, 1.0)], [step(250, 2.17), step(500, 1.5), step(1000, 4.0)]);
+    expect(line).toBe(
+      '- Direct: p99 vs ngircd at the 3 rates it held, ours worse at 2 (25 k: 2.92 vs 2.17 ms, 100 k: not run): NOT met',
+    );
   });
 });
