@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveBaseImages } from './base-images.js';
 import type { ComposeCommand } from './compose-command.js';
 import { acquireLabLock } from './lab-lock.js';
+import { LAB_BRIDGE } from './lab-network.js';
 
 /** The Compose project name: one lab at a time (fixed addresses, fixed bridge name). */
 export const LAB_PROJECT = 'chatmsg-lab';
@@ -166,9 +167,6 @@ async function newestCapture(projectDir: string, scenario: string, since: number
   }
   return newest ? join('captures', newest.name) : undefined;
 }
-
-/** The lab network's fixed bridge name (docker-compose.yml): only one lab network can exist. */
-const LAB_BRIDGE = 'chatmsg0';
 
 /**
  * Removes a lab network left by a plain `docker compose up` under another project name (the

@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { createServer } from 'node:net';
 import { BASE_IMAGES, imageExists } from './base-images.js';
 import { engineVersion, findCompose } from './compose-command.js';
+import { dockerNetworks, hostAddresses, LAB_SUBNET, labNetworkClashes } from './lab-network.js';
 
 export const CHECK_STATUS = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
 export type CheckStatus = (typeof CHECK_STATUS)[keyof typeof CHECK_STATUS];
@@ -50,9 +51,18 @@ export async function checkDocker(): Promise<CheckResult[]> {
       ? ok('compose', `${[compose.file, ...compose.prefix].join(' ')} ${compose.version} (v${compose.major})`)
       : fail('compose', 'neither `docker compose` (v2) nor `docker-compose` (v1): apt-get install docker-compose'),
   );
+  results.push(await checkLabNetwork());
   results.push(await checkBaseImages());
   results.push(await checkNetem());
   return results;
+}
+
+/** Is the lab's fixed subnet free, or does another Docker network or a VPN hold part of it? */
+export async function checkLabNetwork(): Promise<CheckResult> {
+  const name = 'lab network';
+  const clashes = labNetworkClashes(await dockerNetworks(), hostAddresses());
+  if (clashes.length === 0) return ok(name, `${LAB_SUBNET} is free for the lab`);
+  return fail(name, `${LAB_SUBNET} is taken. ${clashes.join('; ')}`);
 }
 
 /** The lab image built by `npm run compose` (docker-compose.yml). */

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { engineVersion } from '../../src/lab/compose-command.js';
+import { clearStaleLabNetwork } from '../../src/lab/compose-run.js';
 import { checkNode } from '../../src/lab/doctor-checks.js';
+import { acquireLabLock } from '../../src/lab/lab-lock.js';
 
 const DOCTOR = fileURLToPath(new URL('../../dist/cli/doctor.js', import.meta.url));
 const COMPOSE = fileURLToPath(new URL('../../dist/cli/compose.js', import.meta.url));
@@ -28,7 +31,10 @@ describe('npm run doctor', () => {
     }
     for (const line of checks) expect(line).toMatch(LINE);
     // With an engine, the wan option is checked too (ok, or a warning saying why not).
-    if (/^ok\s+docker\s/m.test(String(result.stdout))) expect(result.stdout).toMatch(/^(ok|warn)\s+wan \(netem\)\s+\S/m);
+    if (/^ok\s+docker\s/m.test(String(result.stdout))) {
+      expect(result.stdout).toMatch(/^(ok|warn)\s+wan \(netem\)\s+\S/m);
+      expect(result.stdout).toMatch(/^(ok|FAIL)\s+lab network\s+172\.28\.0\.0\/24 is (free for the lab|taken\. )/m);
+    }
     const failed = checks.filter((line) => line.startsWith('FAIL')).length;
     expect(result.exitCode).toBe(failed > 0 ? 1 : 0);
     expect(lines.at(-1)).toBe(failed > 0 ? `${failed} required check(s) failed` : 'everything the lab needs is here');
@@ -66,6 +72,33 @@ describe('npm run doctor', () => {
     expect(checkNode('20.5.0').status).toBe('ok');
     expect(checkNode('24.1.0').status).toBe('ok');
   });
+});
+
+const engine = await engineVersion();
+const inCi = process.env['CI'] === 'true';
+
+describe.skipIf(!engine && !inCi)(`npm run doctor with a Docker engine${engine || inCi ? '' : ' (skipped: no Docker engine answers)'}`, () => {
+  const CLASHING = 'chatmsg-doctor-clash';
+
+  it('fails the lab network check while another Docker network holds part of 172.28.0.0/24, and says which to remove', async () => {
+    // Under the lab lock: while the clashing network exists, no lab run on this machine can start.
+    const release = await acquireLabLock(600_000, () => {});
+    try {
+      expect(await clearStaleLabNetwork(() => {})).toBe(true);
+      await execa('docker', ['network', 'rm', CLASHING], { reject: false });
+      await execa('docker', ['network', 'create', '--subnet', '172.28.0.0/16', CLASHING]);
+      const result = await execa('node', [DOCTOR], { reject: false });
+      expect(result.exitCode).toBe(1);
+      expect(result.stdout).toMatch(
+        /^FAIL\s+lab network\s+172\.28\.0\.0\/24 is taken\. Docker network chatmsg-doctor-clash uses 172\.28\.0\.0\/16: remove it \(docker network rm chatmsg-doctor-clash\)/m,
+      );
+    } finally {
+      await execa('docker', ['network', 'rm', CLASHING], { reject: false });
+      await release();
+    }
+    const after = await execa('node', [DOCTOR], { reject: false });
+    expect(after.stdout).toMatch(/^ok\s+lab network\s+172\.28\.0\.0\/24 is free for the lab/m);
+  }, 700_000);
 });
 
 describe('npm run compose, before any container', () => {
