@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveBaseImages } from './base-images.js';
 import type { ComposeCommand } from './compose-command.js';
 import { acquireLabLock } from './lab-lock.js';
-import { LAB_BRIDGE } from './lab-network.js';
+import { dockerNetworks, hostAddresses, LAB_BRIDGE, LAB_SUBNET, labNetworkClashes } from './lab-network.js';
 
 /** The Compose project name: one lab at a time (fixed addresses, fixed bridge name). */
 export const LAB_PROJECT = 'chatmsg-lab';
@@ -61,6 +61,12 @@ export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
 
   // Docker would create a missing bind-mount folder owned by root.
   await mkdir(join(projectDir, 'captures'), { recursive: true });
+  // Before the lock (it only reads): otherwise `up` fails late, with Docker's "Pool overlaps".
+  const clashes = labNetworkClashes(await dockerNetworks(), hostAddresses());
+  if (clashes.length > 0) {
+    log(`the lab network ${LAB_SUBNET} is taken. ${clashes.join('; ')}`);
+    return { exitCode: 1 };
+  }
   const release = await acquireLabLock(options.timeoutMs, (pid) => log(`another lab run (pid ${pid}) is in progress: waiting for it`));
   try {
     return await runLocked(options, run, baseImages);

@@ -80,7 +80,7 @@ const inCi = process.env['CI'] === 'true';
 describe.skipIf(!engine && !inCi)(`npm run doctor with a Docker engine${engine || inCi ? '' : ' (skipped: no Docker engine answers)'}`, () => {
   const CLASHING = 'chatmsg-doctor-clash';
 
-  it('fails the lab network check while another Docker network holds part of 172.28.0.0/24, and says which to remove', async () => {
+  it('doctor and compose refuse while another Docker network holds part of 172.28.0.0/24, and say which to remove', async () => {
     // Under the lab lock: while the clashing network exists, no lab run on this machine can start.
     const release = await acquireLabLock(600_000, () => {});
     try {
@@ -92,6 +92,10 @@ describe.skipIf(!engine && !inCi)(`npm run doctor with a Docker engine${engine |
       expect(result.stdout).toMatch(
         /^FAIL\s+lab network\s+172\.28\.0\.0\/24 is taken\. Docker network chatmsg-doctor-clash uses 172\.28\.0\.0\/16: remove it \(docker network rm chatmsg-doctor-clash\)/m,
       );
+      // npm run compose says the same before it builds anything (it checks before taking the lock we hold).
+      const lab = await execa('node', [COMPOSE, 'broadcast5'], { reject: false, all: true, timeout: 120_000 });
+      expect(lab.exitCode).toBe(1);
+      expect(lab.all).toContain('the lab network 172.28.0.0/24 is taken. Docker network chatmsg-doctor-clash uses 172.28.0.0/16');
     } finally {
       await execa('docker', ['network', 'rm', CLASHING], { reject: false });
       await release();
