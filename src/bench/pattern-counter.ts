@@ -1,26 +1,55 @@
 /**
  * Counts occurrences of a byte pattern in a stream of chunks with Buffer#indexOf (one native call
- * per occurrence, no per-byte JavaScript), including an occurrence split across two chunks.
+ * per occurrence, no per-byte JavaScript), including an occurrence split across chunks. Nothing
+ * is allocated per chunk: the generator calls this for every chunk it reads.
  */
 export class PatternCounter {
   readonly #pattern: Buffer;
-  /** The last pattern.length - 1 bytes of the previous chunk. */
-  #tail: Buffer = Buffer.alloc(0);
+  /** The stream's last pattern.length - 1 bytes (fewer at its start), whatever chunks they came in. */
+  readonly #tail: Buffer;
+  #tailLength = 0;
 
   constructor(pattern: string) {
     this.#pattern = Buffer.from(pattern, 'latin1');
+    this.#tail = Buffer.alloc(Math.max(0, this.#pattern.length - 1));
   }
 
   count(chunk: Buffer): number {
+    let found = this.#tail.length === 0 ? 0 : this.#acrossTail(chunk);
     const pattern = this.#pattern;
+    for (let at = chunk.indexOf(pattern); at !== -1; at = chunk.indexOf(pattern, at + pattern.length)) found++;
+    this.#keepTail(chunk);
+    return found;
+  }
+
+  /** Occurrences that start in the tail and end in this chunk (counted when their last byte arrives). */
+  #acrossTail(chunk: Buffer): number {
+    const pattern = this.#pattern;
+    const tail = this.#tail;
+    const tailLength = this.#tailLength;
     let found = 0;
-    if (pattern.length > 1) {
-      if (this.#tail.length > 0 && Buffer.concat([this.#tail, chunk.subarray(0, pattern.length - 1)]).includes(pattern)) {
+    for (let start = 0; start < tailLength; start++) {
+      const inTail = tailLength - start;
+      const inChunk = pattern.length - inTail;
+      if (inChunk > chunk.length) continue;
+      if (tail.compare(pattern, 0, inTail, start, tailLength) === 0 && chunk.compare(pattern, inTail, pattern.length, 0, inChunk) === 0) {
         found++;
       }
-      this.#tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (pattern.length - 1))));
     }
-    for (let at = chunk.indexOf(pattern); at !== -1; at = chunk.indexOf(pattern, at + pattern.length)) found++;
     return found;
+  }
+
+  #keepTail(chunk: Buffer): void {
+    const tail = this.#tail;
+    if (chunk.length >= tail.length) {
+      chunk.copy(tail, 0, chunk.length - tail.length);
+      this.#tailLength = tail.length;
+      return;
+    }
+    // A chunk shorter than the tail: keep the newest bytes of the old tail in front of it.
+    const keep = Math.min(this.#tailLength, tail.length - chunk.length);
+    tail.copy(tail, 0, this.#tailLength - keep, this.#tailLength);
+    chunk.copy(tail, keep);
+    this.#tailLength = keep + chunk.length;
   }
 }

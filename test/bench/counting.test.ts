@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstStamp, stampedText } from '../../src/bench/clock.js';
 import { Histogram } from '../../src/bench/histogram.js';
@@ -11,6 +12,31 @@ describe('PatternCounter', () => {
       const counter = new PatternCounter('message\r\n');
       expect(counter.count(stream.subarray(0, cut)) + counter.count(stream.subarray(cut))).toBe(5);
     }
+  });
+
+  it('counts a pattern fed byte by byte, spanning many chunks, exactly once', () => {
+    const counter = new PatternCounter('message\r\n');
+    let total = 0;
+    for (let i = 0; i < stream.length; i++) total += counter.count(stream.subarray(i, i + 1));
+    expect(total).toBe(5);
+  });
+
+  it('counts the same at any split of the stream into chunks', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }), (cuts) => {
+        const counter = new PatternCounter('message\r\n');
+        const edges = [0, ...cuts.sort((a, b) => a - b), stream.length];
+        let total = 0;
+        for (let i = 1; i < edges.length; i++) total += counter.count(stream.subarray(edges[i - 1], edges[i]));
+        expect(total).toBe(5);
+      }),
+    );
+  });
+
+  it('does not count a pattern that only nearly occurs across chunks', () => {
+    const counter = new PatternCounter('MSG ');
+    expect(counter.count(Buffer.from('xMS')) + counter.count(Buffer.from('Gx MSG')) + counter.count(Buffer.from('x'))).toBe(0);
+    expect(counter.count(Buffer.from('M')) + counter.count(Buffer.from('S')) + counter.count(Buffer.from('G '))).toBe(1);
   });
 
   it('counts a one-byte pattern byte by byte', () => {
