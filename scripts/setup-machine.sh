@@ -21,5 +21,30 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The bench's peers (test/bench: the same workload against Redis and ngIRCd). Both packages start
+# a daemon when installed; the bench starts its own on free ports, so a policy-rc.d that refuses
+# service starts is in place while they install (only when none exists already).
+peers=()
+for pkg in redis-server ngircd; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || peers+=("$pkg")
+done
+if ((${#peers[@]})); then
+  echo "setup-machine: installing ${peers[*]} (their services are not started)"
+  policy=/usr/sbin/policy-rc.d
+  ours=''
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    ours=yes
+    trap 'rm -f "$policy"' EXIT
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${peers[@]}" >/dev/null
+  if [ -n "$ours" ]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
+fi
+
 # The Docker lab: an engine and its base images (pulled, or built offline when Docker Hub is unreachable).
 bash "$(dirname "$0")/setup-docker.sh"

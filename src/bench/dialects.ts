@@ -1,7 +1,7 @@
 import { BROADCAST_TARGET, encodeRequest } from '../protocol/index.js';
 
 /** The servers the bench can drive: ours, and the peers it compares with. */
-export const SERVER_KINDS = ['chatmsg', 'redis', 'irc'] as const;
+export const SERVER_KINDS = ['chatmsg', 'redis', 'irc', 'irc-ping'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** How a receiver listens: to everyone's messages (fan-out) or only to its own (direct). */
@@ -89,7 +89,20 @@ const irc: Dialect = {
   deliveryMarker: ' PRIVMSG ',
 };
 
-export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc };
+/**
+ * IRC with a reply to every message, as CHAT-MSG has (`OK MSG`) and Redis (`:1` to PUBLISH):
+ * each PRIVMSG is followed by a PING, which ngIRCd answers with a PONG to the sender. The same
+ * server then does as many socket writes per message as ours, so the two latencies compare
+ * like with like (docs/PERFORMANCE.md). Replies to it are not SYNC_TOKEN pongs and not counted.
+ */
+const REPLY_PING = 'PING :reply\r\n';
+const ircPing: Dialect = {
+  ...irc,
+  broadcast: (payload) => irc.broadcast(payload) + REPLY_PING,
+  direct: (to, payload) => irc.direct(to, payload) + REPLY_PING,
+};
+
+export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc, 'irc-ping': ircPing };
 
 export function clientSpec(role: Role, index: number, listening: Listening): ClientSpec {
   return { name: `${role === 'sender' ? 's' : 'r'}${index}`, role, listening };

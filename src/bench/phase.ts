@@ -1,5 +1,5 @@
 import type { LoadPool } from './load-pool.js';
-import { cpuSeconds } from './proc-stats.js';
+import { cpuSeconds, syscallCounts, type SyscallCounts } from './proc-stats.js';
 import type { ServerUnderTest } from './servers.js';
 
 /** How long deliveries may keep trickling in after the senders stop, and the poll interval. */
@@ -42,6 +42,11 @@ export interface PhaseResult {
   serverCpu: number | undefined;
   /** The load generator's own CPU time (all its threads) over the phase's wall time. */
   benchCpu: number;
+  /**
+   * The server's read and write system calls during the phase (socket and log alike); per
+   * message sent, they show what a message costs it in the kernel. Undefined for --server.
+   */
+  serverSyscalls: SyscallCounts | undefined;
   /** Receivers and senders whose connection closed during the phase. */
   closed: number;
   held: boolean;
@@ -64,6 +69,7 @@ export interface PhaseOptions {
 export async function runPhase(pool: LoadPool, server: ServerUnderTest, options: PhaseOptions): Promise<PhaseResult> {
   const before = await pool.stats(true);
   const cpuBefore = server.pid === undefined ? undefined : cpuSeconds(server.pid);
+  const syscallsBefore = server.pid === undefined ? undefined : syscallCounts(server.pid);
   const benchBefore = process.cpuUsage();
   const start = performance.now();
   const flood = options.flood ?? { batch: floodBatch(options.fanOut), depth: FLOOD.depth };
@@ -84,6 +90,7 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
   }
   const seconds = (Math.max(lastChange, start + options.durationMs) - start) / 1000;
   const cpuAfter = server.pid === undefined ? undefined : cpuSeconds(server.pid);
+  const syscallsAfter = server.pid === undefined ? undefined : syscallCounts(server.pid);
   const bench = process.cpuUsage(benchBefore);
   const lost = Math.max(0, expected - stats.deliveries);
   const due = options.rate > 0 ? Math.floor((options.rate * options.durationMs) / 1000) : sent.sent;
@@ -104,6 +111,10 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
     serverCpu:
       cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / seconds,
     benchCpu: (bench.user + bench.system) / 1e6 / seconds,
+    serverSyscalls:
+      syscallsBefore === undefined || syscallsAfter === undefined
+        ? undefined
+        : { reads: syscallsAfter.reads - syscallsBefore.reads, writes: syscallsAfter.writes - syscallsBefore.writes },
     closed: stats.closed - before.closed,
     held: sent.sent >= due * HELD.sentShare && lost === 0 && p99Ms <= HELD.p99Ms && stats.closed === before.closed,
   };

@@ -25,3 +25,21 @@ export function cpuSeconds(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** read(2)-like and write(2)-like system calls a process has made so far (/proc/<pid>/io). */
+export interface SyscallCounts {
+  reads: number;
+  writes: number;
+}
+
+/** Undefined when unreadable (no such process, or not ours to read). */
+export function syscallCounts(pid: number): SyscallCounts | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const reads = /^syscr: (\d+)$/m.exec(io);
+    const writes = /^syscw: (\d+)$/m.exec(io);
+    return reads && writes ? { reads: Number(reads[1]), writes: Number(writes[1]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -104,7 +104,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       case 'redis':
         return startRedis(dir, clients + 100, options.peerExecutables?.redis);
       case 'irc':
-        return startIrc(dir, options.peerExecutables?.irc);
+      case 'irc-ping':
+        return startIrc(dir, options.peerExecutables?.irc, kind);
     }
   };
   const context: WorkloadContext = {

@@ -158,7 +158,7 @@ export async function startRedis(dir: string, maxClients: number, executable?: s
  * ngIRCd on loopback with its limits opened as far as the configuration allows: no connection
  * caps, no DNS/ident lookups, MaxPenaltyTime 0 (no command penalties). What remains is built in.
  */
-export async function startIrc(dir: string, executable?: string): Promise<ServerUnderTest> {
+export async function startIrc(dir: string, executable?: string, kind: 'irc' | 'irc-ping' = 'irc'): Promise<ServerUnderTest> {
   const bin = peerExecutable(executable, 'ngircd', 'ngircd');
   const port = await freePort();
   const config = join(dir, 'ngircd.conf');
@@ -191,7 +191,7 @@ export async function startIrc(dir: string, executable?: string): Promise<Server
   );
   const child = spawn(bin, ['--nodaemon', '--config', config], { stdio: 'ignore' });
   await waitForPort(port, child, 'ngircd');
-  return managed('irc', 'ngircd', '127.0.0.1', port, child);
+  return managed(kind, kind === 'irc' ? 'ngircd' : 'ngircd + PING', '127.0.0.1', port, child);
 }
 
 /** Polls until the port accepts a connection or the process exits. */

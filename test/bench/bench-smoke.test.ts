@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../src/bench/phase.js';
 import type { BenchReport } from '../../src/bench/run.js';
-import { MissingPeerError, requireExecutable } from '../../src/bench/servers.js';
+import { findExecutable, MissingPeerError, requireExecutable } from '../../src/bench/servers.js';
 
 /** The built bench CLI; `npm test` builds dist/ before vitest starts. */
 const BENCH_BIN = fileURLToPath(new URL('../../dist/cli/bench.js', import.meta.url));
@@ -40,6 +40,9 @@ function expectSane(phase: PhaseResult, fanOut: number) {
   // A latency of minutes would mean a broken clock or stamp, not a slow server.
   expect(phase.maxMs).toBeLessThan(60_000);
   expect(phase.serverCpu).toBeGreaterThan(0);
+  // The server read the messages and wrote the deliveries: its syscalls were counted.
+  expect(phase.serverSyscalls!.reads).toBeGreaterThan(0);
+  expect(phase.serverSyscalls!.writes).toBeGreaterThan(0);
 }
 
 describe('bench smoke (real server, real sockets, no peers)', () => {
@@ -86,6 +89,35 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
     expect(ours!.broadcast.deliveries).toBe(300);
   });
 });
+
+const missingPeers = ['redis-server', 'ngircd'].filter((name) => findExecutable(name) === undefined);
+const inCi = process.env['CI'] === 'true';
+
+// In CI (scripts/setup-machine.sh installs both) a missing peer fails; elsewhere it is skipped.
+describe.skipIf(missingPeers.length > 0 && !inCi)(
+  `bench against its peers${missingPeers.length > 0 && !inCi ? ` (skipped: ${missingPeers.join(', ')} not installed)` : ''}`,
+  () => {
+    it('drives Redis, ngIRCd and ngIRCd + PING with the same direct workload; a PING per message doubles ngIRCd\'s writes', async () => {
+      const { report, stdout } = await bench('peers', ['--only', 'direct', '--pairs', '3', '--peers', 'redis,irc,irc-ping']);
+      expect(report.skipped).toEqual([]);
+      expect(report.failures).toEqual([]);
+      expect(report.direct.map((result) => result.kind)).toEqual(['chatmsg', 'redis', 'irc', 'irc-ping']);
+      for (const result of report.direct) for (const phase of result.ladder) expectSane(phase, 1);
+      // At the first rate (1000 msg/s, one message per tick) every message is a write of its own.
+      const writesPerMessage = (kind: string) => {
+        const first = report.direct.find((result) => result.kind === kind)!.ladder[0]!;
+        return first.serverSyscalls!.writes / first.sent;
+      };
+      // ngIRCd writes the PRIVMSG to its receiver and nothing to the sender; the others also reply.
+      expect(writesPerMessage('irc')).toBeGreaterThan(0.9);
+      expect(writesPerMessage('irc')).toBeLessThan(1.2);
+      for (const kind of ['irc-ping', 'redis', 'chatmsg']) expect(writesPerMessage(kind), kind).toBeGreaterThan(1.5);
+      expect(stdout).toMatch(/- Direct: p99 vs ngircd at the \d+ rates it held, .*: (met|NOT met)/);
+      expect(stdout).toMatch(/- Direct: p99 vs ngircd \+ PING at the \d+ rates it held, .*\(same replies per message as ours; not a target\)/);
+      expect(stdout).toContain('Server syscalls per message (read + write; socket and log alike)');
+    });
+  },
+);
 
 describe('bench command line', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../src/bench/phase.js';
-import { compareWithIrc, settledAfter } from '../../src/bench/report.js';
+import { compareWithIrc, settledAfter, syscallsPer } from '../../src/bench/report.js';
 
 describe('settledAfter (when idle memory came down)', () => {
   it('is the first second whose reading is within 2 % of the last', () => {
@@ -29,19 +29,42 @@ describe('compareWithIrc (p99 at the rates the IRC server held)', () => {
     samples: 1,
     serverCpu: undefined,
     benchCpu: 0,
+    serverSyscalls: undefined,
     closed: 0,
     held,
   });
 
+  const ngircd = (ladder: PhaseResult[]) => ({ kind: 'irc' as const, label: 'ngircd', ladder });
+
   it('is met when ours is no worse at every rate the IRC server held; rates it did not hold do not count', () => {
-    const line = compareWithIrc('Fan-out N=100', [step(250, 2.0), step(500, 9.0)], [step(250, 2.0), step(500, 3.0, false)]);
+    const line = compareWithIrc('Fan-out N=100', [step(250, 2.0), step(500, 9.0)], ngircd([step(250, 2.0), step(500, 3.0, false)]));
     expect(line).toBe('- Fan-out N=100: p99 vs ngircd at the 1 rates it held, ours worse at 0: met');
   });
 
   it('names each rate where ours is worse, with both figures', () => {
-    const line = compareWithIrc('Direct', [step(250, 2.92), step(500, 1.0)], [step(250, 2.17), step(500, 1.5), step(1000, 4.0)]);
+    const line = compareWithIrc('Direct', [step(250, 2.92), step(500, 1.0)], ngircd([step(250, 2.17), step(500, 1.5), step(1000, 4.0)]));
     expect(line).toBe(
       '- Direct: p99 vs ngircd at the 3 rates it held, ours worse at 2 (25 k: 2.92 vs 2.17 ms, 100 k: not run): NOT met',
     );
+  });
+
+  it('against ngIRCd answering each message with a PONG, gives the same figures but no verdict', () => {
+    const line = compareWithIrc('Direct', [step(250, 2.92)], { kind: 'irc-ping', label: 'ngircd + PING', ladder: [step(250, 2.17)] });
+    expect(line).toBe('- Direct: p99 vs ngircd + PING at the 1 rates it held, ours worse at 1 (25 k: 2.92 vs 2.17 ms) (same replies per message as ours; not a target)');
+  });
+});
+
+describe('syscallsPer (what a message costs the server in the kernel)', () => {
+  const phase = (serverSyscalls: PhaseResult['serverSyscalls']) => ({ serverSyscalls }) as PhaseResult;
+
+  it('divides reads and writes by the messages or deliveries', () => {
+    expect(syscallsPer(phase({ reads: 1000, writes: 2000 }), 1000)).toBe('1.00 + 2.00');
+    expect(syscallsPer(phase({ reads: 30, writes: 700 }), 100_000)).toBe('0.000 + 0.007');
+    expect(syscallsPer(phase({ reads: 25_000, writes: 0 }), 1000)).toBe('25 + 0.000');
+  });
+
+  it('is - without counts (--server) or without messages', () => {
+    expect(syscallsPer(phase(undefined), 1000)).toBe('-');
+    expect(syscallsPer(phase({ reads: 1, writes: 1 }), 0)).toBe('-');
   });
 });
