@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../src/bench/phase.js';
-import { compareWithIrc, settledAfter, syscallsPer } from '../../src/bench/report.js';
+import { compareWithIrc, deliveriesPerWrite, settledAfter, syscallsPer } from '../../src/bench/report.js';
 
 describe('settledAfter (when idle memory came down)', () => {
   it('is the first second whose reading is within 2 % of the last', () => {
@@ -66,5 +66,13 @@ describe('syscallsPer (what a message costs the server in the kernel)', () => {
   it('is - without counts (--server) or without messages', () => {
     expect(syscallsPer(phase(undefined), 1000)).toBe('-');
     expect(syscallsPer(phase({ reads: 1, writes: 1 }), 0)).toBe('-');
+  });
+});
+
+describe('deliveriesPerWrite (how much a fan-out gathers per socket write)', () => {
+  it('divides the deliveries by the server\'s writes', () => {
+    expect(deliveriesPerWrite({ deliveries: 100_000, serverSyscalls: { reads: 5, writes: 500 } } as PhaseResult)).toBe('200');
+    expect(deliveriesPerWrite({ deliveries: 1000, serverSyscalls: { reads: 5, writes: 800 } } as PhaseResult)).toBe('1.25');
+    expect(deliveriesPerWrite({ deliveries: 1000, serverSyscalls: undefined } as PhaseResult)).toBe('-');
   });
 });
