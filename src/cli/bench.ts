@@ -10,10 +10,8 @@ import { OptionError, parsePort, parsePositiveInteger, parsePositiveNumber, with
 
 const command: CommandInfo = { name: 'chatmsg-bench', usage: '[options]' };
 
-/** Run unless --peers says otherwise. */
-const DEFAULT_PEERS: readonly PeerKind[] = ['redis', 'irc'];
 /** irc-ping: ngIRCd with a PING after each message, so it writes a reply per message as we do. */
-const PEERS: readonly PeerKind[] = [...DEFAULT_PEERS, 'irc-ping'];
+const PEERS: readonly PeerKind[] = ['redis', 'irc', 'irc-ping'];
 
 /** The full run and the quick one (a few seconds per server, for a smoke test or a first look). */
 const PROFILES = {
@@ -60,9 +58,9 @@ Options:
                           (default 45: Node's heap gives memory back some 20 s after traffic stops; quick 2)
   --payload BYTES         message text size (default 64)
   --workers N             receiver threads of the load generator (default 2)
-  --peers LIST|none       peers to compare with: redis,irc (default), irc-ping, or none;
+  --peers LIST|none       peers to compare with (default redis,irc,irc-ping), or none;
                           irc-ping = ngIRCd with a PING after each message, answered with a
-                          PONG: a reply per message, as CHAT-MSG's OK MSG
+                          PONG: a reply per message, as CHAT-MSG's OK MSG (direct workload only)
   --redis-server PATH     the redis-server to compare with (default: the one on PATH)
   --ngircd PATH           the ngircd to compare with (default: the one on PATH)
   --server HOST:PORT      drive this running CHAT-MSG server (127.0.0.0/8 only) instead of starting one
@@ -137,7 +135,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
     durationMs:
       1000 * (values.duration === undefined ? profile.durationSeconds : parsePositiveNumber(values.duration, '--duration')),
     idleMs: 1000 * (values.idle === undefined ? profile.idleSeconds : parsePositiveNumber(values.idle, '--idle')),
-    peers: values.peers === undefined ? DEFAULT_PEERS : values.peers === 'none' ? [] : parseList(values.peers, '--peers peer', PEERS),
+    peers: values.peers === undefined ? PEERS : values.peers === 'none' ? [] : parseList(values.peers, '--peers peer', PEERS),
     senders: positive(values.senders, '--senders', 4),
     pairs: positive(values.pairs, '--pairs', profile.pairs),
     connections: positive(values.connections, '--connections', profile.connections),

@@ -97,10 +97,13 @@ const inCi = process.env['CI'] === 'true';
 describe.skipIf(missingPeers.length > 0 && !inCi)(
   `bench against its peers${missingPeers.length > 0 && !inCi ? ` (skipped: ${missingPeers.join(', ')} not installed)` : ''}`,
   () => {
-    it('drives Redis, ngIRCd and ngIRCd + PING with the same direct workload; a PING per message doubles ngIRCd\'s writes', async () => {
-      const { report, stdout } = await bench('peers', ['--only', 'direct', '--pairs', '3', '--peers', 'redis,irc,irc-ping']);
+    it('drives Redis, ngIRCd and ngIRCd + PING with the same workloads; a PING per message doubles ngIRCd\'s writes', async () => {
+      const { report, stdout } = await bench('peers', ['--only', 'fanout,direct', '--receivers', '5', '--pairs', '3', '--peers', 'redis,irc,irc-ping']);
       expect(report.skipped).toEqual([]);
       expect(report.failures).toEqual([]);
+      // ngIRCd + PING only where a reply per message makes a difference.
+      expect(report.fanout.map((result) => result.kind)).toEqual(['chatmsg', 'redis', 'irc']);
+      for (const result of report.fanout) for (const phase of [...result.ladder, result.max, result.half]) expectSane(phase, 5);
       expect(report.direct.map((result) => result.kind)).toEqual(['chatmsg', 'redis', 'irc', 'irc-ping']);
       for (const result of report.direct) for (const phase of result.ladder) expectSane(phase, 1);
       // At the first rate (1000 msg/s, one message per tick) every message is a write of its own.
@@ -115,7 +118,7 @@ describe.skipIf(missingPeers.length > 0 && !inCi)(
       expect(stdout).toMatch(/- Direct: p99 vs ngircd at the \d+ rates it held, .*: (met|NOT met)/);
       expect(stdout).toMatch(/- Direct: p99 vs ngircd \+ PING at the \d+ rates it held, .*\(same replies per message as ours; not a target\)/);
       expect(stdout).toContain('Server syscalls per message (read + write; socket and log alike)');
-    });
+    }, 120_000);
   },
 );
 
