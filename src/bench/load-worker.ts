@@ -7,6 +7,7 @@ import { nowMicros, stampedText } from './clock.js';
 import { DIALECTS, type Dialect } from './dialects.js';
 import { Histogram } from './histogram.js';
 import { LoadClient } from './load-client.js';
+import { dueBatches } from './schedule.js';
 import type {
   OpenCommand,
   OpenResult,
@@ -104,28 +105,25 @@ function send(command: SendCommand): Promise<SendResult> {
   return command.rate > 0 ? sendAtRate(senders, command, result) : sendFlood(senders, command, result);
 }
 
+/** Open loop at `rate` messages per second: each tick writes what has come due (schedule.ts). */
 function sendAtRate(senders: LoadClient[], command: SendCommand, result: SendResult): Promise<SendResult> {
   const start = performance.now();
+  const startMicros = nowMicros();
   let due = 0;
-  let turn = 0;
   return new Promise((resolve) => {
     const timer = setInterval(() => {
       const elapsed = Math.min(performance.now() - start, command.durationMs);
-      const now = nowMicros();
       const target = Math.floor((command.rate * elapsed) / 1000);
-      // Spread what is due over the senders, one message each round, starting where the last tick stopped.
-      const counts = new Array<number>(senders.length).fill(0);
-      for (; due < target; due++) counts[turn++ % senders.length]!++;
-      senders.forEach((sender, i) => {
-        const count = counts[i]!;
-        if (count === 0) return;
+      for (const { sender: i, count, dueMicros } of dueBatches(due, target, senders.length, startMicros, command.rate)) {
+        const sender = senders[i]!;
         if (sender.closed || sender.socket.writableLength > BACKLOG_LIMIT) {
           result.refused += count;
-          return;
+          continue;
         }
-        sender.socket.write(message(sender, now).repeat(count));
+        sender.socket.write(message(sender, dueMicros).repeat(count));
         result.sent += count;
-      });
+      }
+      due = target;
       if (elapsed >= command.durationMs) {
         clearInterval(timer);
         resolve(result);

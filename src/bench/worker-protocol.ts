@@ -22,7 +22,7 @@ export interface OpenCommand {
 
 /**
  * Senders of this worker send for `durationMs`: `rate` messages per second in all (open loop,
- * stamped at the tick they are due), or with rate 0 as fast as the server acknowledges: batches
+ * stamped with the time they were due), or with rate 0 as fast as the server acknowledges: batches
  * of `batch` messages followed by a ping, `depth` batches outstanding per sender.
  */
 export interface SendCommand {
