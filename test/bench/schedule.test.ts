@@ -4,18 +4,20 @@ import { dueBatches } from '../../src/bench/schedule.js';
 
 describe('dueBatches (the open loop schedule)', () => {
   it('deals the messages round-robin and stamps each batch with its first message\'s due time', () => {
-    // 1000 msg/s: message n is due n ms after the start.
+    // 1000 msg/s: message n (from 0) is due n + 1 ms after the start.
     expect(dueBatches(0, 5, 3, 1_000_000, 1000)).toEqual([
-      { sender: 0, count: 2, dueMicros: 1_000_000 },
-      { sender: 1, count: 2, dueMicros: 1_001_000 },
-      { sender: 2, count: 1, dueMicros: 1_002_000 },
+      { sender: 0, count: 2, dueMicros: 1_001_000 },
+      { sender: 1, count: 2, dueMicros: 1_002_000 },
+      { sender: 2, count: 1, dueMicros: 1_003_000 },
     ]);
+    // 25 msg/s: the first message is due at 40 ms, when floor(rate * elapsed) first reaches 1.
+    expect(dueBatches(0, 1, 4, 0, 25)).toEqual([{ sender: 0, count: 1, dueMicros: 40_000 }]);
   });
 
   it('a late tick carries the time the messages were due, not the time it ran', () => {
-    // The tick that should have sent message 7 at 7 ms ran only after 12 ms were due.
+    // The tick that should have sent message 7 at 8 ms ran only at 12 ms.
     expect(dueBatches(7, 12, 100, 0, 1000)).toEqual(
-      [7, 8, 9, 10, 11].map((n) => ({ sender: n, count: 1, dueMicros: n * 1000 })),
+      [7, 8, 9, 10, 11].map((n) => ({ sender: n, count: 1, dueMicros: (n + 1) * 1000 })),
     );
   });
 
