@@ -239,6 +239,8 @@ const IRC_KINDS: readonly ServerKind[] = ['irc', 'irc-ping'];
  */
 export function compareWithIrc(what: string, ours: PhaseResult[], peer: { kind: ServerKind; label: string; ladder: PhaseResult[] }): string {
   const held = peer.ladder.filter((step) => step.held);
+  // No rate the IRC server accepted: the target has nothing to compare, which is neither met nor missed.
+  if (held.length === 0) return `- ${what}: ${peer.label} held none of the offered rates, no p99 to compare with`;
   const worse = held.flatMap((step) => {
     const mine = ours.find((o) => o.offered === step.offered);
     if (mine !== undefined && mine.p99Ms <= step.p99Ms) return [];
@@ -249,7 +251,7 @@ export function compareWithIrc(what: string, ours: PhaseResult[], peer: { kind: 
   return (
     `- ${what}: p99 vs ${peer.label} at the ${held.length} rates it held, ours worse at ${worse.length}` +
     (worse.length === 0 ? '' : ` (${worse.join(', ')})`) +
-    (peer.kind === 'irc' ? `: ${verdict(held.length > 0 && worse.length === 0)}` : ' (same replies per message as ours; not a target)')
+    (peer.kind === 'irc' ? `: ${verdict(worse.length === 0)}` : ' (same replies per message as ours; not a target)')
   );
 }
 

@@ -41,6 +41,11 @@ describe('compareWithIrc (p99 at the rates the IRC server held)', () => {
     expect(line).toBe('- Fan-out N=100: p99 vs ngircd at the 1 rates it held, ours worse at 0: met');
   });
 
+  it('says there is nothing to compare when the IRC server held no rate (neither met nor NOT met)', () => {
+    const line = compareWithIrc('Fan-out N=1000', [step(25, 60)], ngircd([step(25, 65, false), step(50, 55, false)]));
+    expect(line).toBe('- Fan-out N=1000: ngircd held none of the offered rates, no p99 to compare with');
+  });
+
   it('names each rate where ours is worse, with both figures', () => {
     const line = compareWithIrc('Direct', [step(250, 2.92), step(500, 1.0)], ngircd([step(250, 2.17), step(500, 1.5), step(1000, 4.0)]));
     expect(line).toBe(
