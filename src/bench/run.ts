@@ -128,14 +128,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     direct: [],
     connections: [],
   };
+  // ngIRCd + PING differs from ngIRCd only by a reply per message: it matters where a message
+  // makes one delivery (direct), not where it makes N or none.
+  const withoutReplyPeer: ServerKind[] = kinds.filter((kind) => kind !== 'irc-ping');
   /**
-   * Runs `task` for each server kind still available; a missing peer is skipped for the rest of
-   * the run, a failed workload is recorded and the run goes on.
+   * Runs `task` for each server kind (of `among`) still available; a missing peer is skipped for
+   * the rest of the run, a failed workload is recorded and the run goes on.
    */
-  const forEachKind = async <T>(workload: string, task: (kind: ServerKind) => Promise<T>, into: T[]) => {
-    for (const kind of kinds) {
-      // A reply per message changes nothing where one message makes N deliveries or none.
-      if (kind === 'irc-ping' && !workload.startsWith('direct')) continue;
+  const forEachKind = async <T>(workload: string, task: (kind: ServerKind) => Promise<T>, into: T[], among = withoutReplyPeer) => {
+    for (const kind of among) {
       if (skipped.some((s) => s.kind === kind)) continue;
       try {
         into.push(await task(kind));
@@ -160,7 +161,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
     if (options.only.includes('direct')) {
       options.progress(`direct, ${options.pairs} pairs`);
-      await forEachKind('direct', (kind) => direct(context, kind, options.pairs, options.directLadder), report.direct);
+      await forEachKind('direct', (kind) => direct(context, kind, options.pairs, options.directLadder), report.direct, kinds);
     }
     if (options.only.includes('connections')) {
       options.progress(`connections, ${options.connections} clients`);
