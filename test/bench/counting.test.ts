@@ -6,6 +6,15 @@ import { PatternCounter } from '../../src/bench/pattern-counter.js';
 
 describe('PatternCounter', () => {
   const stream = Buffer.from('*3\r\n$7\r\nmessage\r\n$5\r\nbench\r\n$2\r\nhi\r\n'.repeat(5));
+  /** Feeds `stream` to a fresh counter cut at `cuts` (sorted offsets) and sums what it counted. */
+  const countSplit = (pattern: string, cuts: number[]) => {
+    const counter = new PatternCounter(pattern);
+    const edges = [0, ...cuts, stream.length];
+    let total = 0;
+    for (let i = 1; i < edges.length; i++) total += counter.count(stream.subarray(edges[i - 1], edges[i]));
+    return total;
+  };
+  const everyByte = Array.from({ length: stream.length - 1 }, (_, i) => i + 1);
 
   it('counts a pattern split across chunks at every position exactly once', () => {
     for (let cut = 0; cut <= stream.length; cut++) {
@@ -15,20 +24,13 @@ describe('PatternCounter', () => {
   });
 
   it('counts a pattern fed byte by byte, spanning many chunks, exactly once', () => {
-    const counter = new PatternCounter('message\r\n');
-    let total = 0;
-    for (let i = 0; i < stream.length; i++) total += counter.count(stream.subarray(i, i + 1));
-    expect(total).toBe(5);
+    expect(countSplit('message\r\n', everyByte)).toBe(5);
   });
 
   it('counts the same at any split of the stream into chunks', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }), (cuts) => {
-        const counter = new PatternCounter('message\r\n');
-        const edges = [0, ...cuts.sort((a, b) => a - b), stream.length];
-        let total = 0;
-        for (let i = 1; i < edges.length; i++) total += counter.count(stream.subarray(edges[i - 1], edges[i]));
-        expect(total).toBe(5);
+        expect(countSplit('message\r\n', cuts.sort((a, b) => a - b))).toBe(5);
       }),
     );
   });
@@ -40,10 +42,7 @@ describe('PatternCounter', () => {
   });
 
   it('counts a one-byte pattern byte by byte', () => {
-    const counter = new PatternCounter('\n');
-    let total = 0;
-    for (let i = 0; i < stream.length; i++) total += counter.count(stream.subarray(i, i + 1));
-    expect(total).toBe(35);
+    expect(countSplit('\n', everyByte)).toBe(35);
   });
 });
 
