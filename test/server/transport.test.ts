@@ -14,7 +14,7 @@ describe('Transport', () => {
   async function listen(): Promise<{ port: number; log: string[] }> {
     const log: string[] = [];
     const logger = new Logger({ logText: false, write: (line) => log.push(line) });
-    const options = { host: '127.0.0.1', port: 0, maxClients: 10, maxLine: 64, loginTimeoutMs: 60_000, maxQueue: 65536 };
+    const options = { host: '127.0.0.1', port: 0, maxClients: 10, maxLine: 64, maxQueue: 65536 };
     transport = new Transport(options, logger, (link) => {
       link.send('HELLO CHAT-MSG/1 echo\n');
       const handler: ConnectionHandler = {
@@ -23,7 +23,6 @@ describe('Transport', () => {
           link.send(result.ok ? `OK ${result.request.verb}\n` : `ERR 400 ${result.detail}\n`);
         },
         lineTooLong: () => link.send('ERR 413 too long\n'),
-        loginTimedOut: () => {},
         shutdown: (text) => link.send(`BYE ${text}\n`),
         closed: (reason) => log.push(`closed ${link.peer} ${reason}`),
       };
