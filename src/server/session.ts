@@ -163,6 +163,7 @@ export class Session {
     this.#member = member;
     this.#state = 'logged-in';
     clearTimeout(this.#loginTimer);
+    this.#loginTimer = undefined;
     this.router.broadcast(encodeServer.joined(id), member);
     return true;
   }

@@ -63,10 +63,38 @@ type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
  */
 type Ending = 'graceful' | 'cut';
 
+/**
+ * A socket as its output queue sees it. A class, not an object of closures: one of these per
+ * connection, so its size counts in the memory per idle client.
+ */
+class SocketSink implements OutputSink {
+  readonly #socket: net.Socket;
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+  }
+
+  get unsentBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  write(bytes: Buffer): boolean {
+    return this.#socket.destroyed || this.#socket.write(bytes);
+  }
+
+  pauseInput(drained: () => void): void {
+    this.#socket.pause();
+    this.#socket.once('drain', drained);
+  }
+
+  resumeInput(): void {
+    this.#socket.resume();
+  }
+}
+
 class Connection implements SessionLink {
   readonly peer: string;
   readonly #socket: net.Socket;
-  readonly #maxQueue: number;
   readonly #output: OutputQueue;
   readonly #handler: ConnectionHandler;
   readonly #onClose: () => void;
@@ -79,17 +107,8 @@ class Connection implements SessionLink {
   constructor(socket: net.Socket, options: TransportOptions, coalescer: WriteCoalescer, createHandler: HandlerFactory, onClose: () => void) {
     this.peer = peerOf(socket);
     this.#socket = socket;
-    this.#maxQueue = options.maxQueue;
     this.#onClose = onClose;
-    const sink: OutputSink = {
-      get unsentBytes() {
-        return socket.writableLength;
-      },
-      write: (bytes) => socket.destroyed || socket.write(bytes),
-      pauseInput: () => socket.pause(),
-      resumeInput: () => socket.resume(),
-    };
-    this.#output = new OutputQueue(sink, options.maxQueue, coalescer);
+    this.#output = new OutputQueue(new SocketSink(socket), options.maxQueue, coalescer);
     this.#handler = createHandler(this);
     const decoder = new LineDecoder(options.maxLine, {
       line: (bytes) => {
@@ -101,7 +120,6 @@ class Connection implements SessionLink {
     socket.on('data', (chunk: Buffer) => {
       if (this.#state === ConnectionState.OPEN) decoder.push(chunk);
     });
-    socket.on('drain', () => this.#output.drained());
     socket.on('error', (error: NodeJS.ErrnoException) => this.#terminate(`reset (${error.code ?? error.message})`, 'cut'));
     socket.on('close', () => this.#closed());
   }
@@ -110,7 +128,7 @@ class Connection implements SessionLink {
     if (this.#state !== ConnectionState.OPEN || this.#socket.destroyed) return false;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (this.#output.push(bytes)) return true;
-    this.#terminate(`slow consumer (${this.#output.unsentBytes} bytes unsent, max-queue ${this.#maxQueue})`, 'cut');
+    this.#terminate(`slow consumer (${this.#output.unsentBytes} bytes unsent, max-queue ${this.#output.maxQueue})`, 'cut');
     return false;
   }
 

@@ -15,8 +15,8 @@ export interface OutputSink {
   readonly unsentBytes: number;
   /** `socket.write`: false once the socket holds more than it wants, until it emits 'drain'. */
   write(bytes: Buffer): boolean;
-  /** Stops reading the peer's input. */
-  pauseInput(): void;
+  /** Stops reading the peer's input, and calls `drained` once the socket has emptied its buffer ('drain'). */
+  pauseInput(drained: () => void): void;
   resumeInput(): void;
 }
 
@@ -27,7 +27,8 @@ export interface OutputSink {
  */
 export class OutputQueue {
   readonly #sink: OutputSink;
-  readonly #maxQueue: number;
+  /** Bytes of unsent output beyond which the peer is a slow consumer (--max-queue). */
+  readonly maxQueue: number;
   readonly #coalescer: WriteCoalescer;
   #chunks: Buffer[] = [];
   #bytes = 0;
@@ -35,7 +36,7 @@ export class OutputQueue {
 
   constructor(sink: OutputSink, maxQueue: number, coalescer: WriteCoalescer) {
     this.#sink = sink;
-    this.#maxQueue = maxQueue;
+    this.maxQueue = maxQueue;
     this.#coalescer = coalescer;
   }
 
@@ -57,7 +58,7 @@ export class OutputQueue {
    * unsent total past max-queue: the peer is a slow consumer.
    */
   push(bytes: Buffer): boolean {
-    if (this.unsentBytes + bytes.length > this.#maxQueue) return false;
+    if (this.unsentBytes + bytes.length > this.maxQueue) return false;
     if (this.#chunks.length === 0) this.#coalescer.add(this);
     this.#chunks.push(bytes);
     this.#bytes += bytes.length;
@@ -79,7 +80,8 @@ export class OutputQueue {
     const taken = this.#sink.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes));
     if (!taken && !this.#inputPaused) {
       this.#inputPaused = true;
-      this.#sink.pauseInput();
+      // Made only when it pauses: a closure per connection would cost every idle client.
+      this.#sink.pauseInput(() => this.drained());
     }
   }
 

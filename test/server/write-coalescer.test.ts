@@ -10,23 +10,26 @@ class FakeSink implements OutputSink {
   readonly writes: Buffer[] = [];
   readonly calls: string[] = [];
   unsentBytes = 0;
+  #drained: (() => void) | undefined;
   constructor(readonly highWaterMark = 16 * 1024) {}
   write(bytes: Buffer): boolean {
     this.writes.push(bytes);
     this.unsentBytes += bytes.length;
     return this.unsentBytes < this.highWaterMark;
   }
-  pauseInput(): void {
+  pauseInput(drained: () => void): void {
     this.calls.push('pause');
+    this.#drained = drained;
   }
   resumeInput(): void {
     this.calls.push('resume');
   }
-  /** The OS took everything; returns what the socket sent. */
-  drain(): number {
-    const sent = this.unsentBytes;
+  /** The OS took everything; 'drain' reaches whoever waits for it, once. */
+  drain(): void {
     this.unsentBytes = 0;
-    return sent;
+    const drained = this.#drained;
+    this.#drained = undefined;
+    drained?.();
   }
   text(): string[] {
     return this.writes.map((bytes) => bytes.toString());
@@ -135,7 +138,7 @@ describe('WriteCoalescer and OutputQueue', () => {
     endTurn();
     expect(sink.calls).toEqual(['pause']);
     sink.drain();
-    queue.drained();
+    sink.drain();
     queue.drained();
     expect(sink.calls).toEqual(['pause', 'resume']);
     expect(queue.inputPaused).toBe(false);
@@ -187,7 +190,6 @@ describe('WriteCoalescer and OutputQueue', () => {
             endTurn();
           } else {
             sink.drain();
-            queue.drained();
           }
           expect(queue.unsentBytes).toBeLessThanOrEqual(maxQueue);
           expect(queue.queuedBytes).toBeLessThan(FLUSH_THRESHOLD);
