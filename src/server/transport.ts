@@ -150,12 +150,14 @@ class Connection implements SessionLink {
     this.close();
   }
 
-  /** The one way a connection ends; the first call decides the reason. */
+  /**
+   * The one way a connection ends. The first call decides the reason, except that a cut while
+   * closing gracefully replaces it: then the goodbye may not have arrived, and the log says so.
+   */
   #terminate(reason: string, ending: Ending): void {
     const socket = this.#socket;
     if (this.#state === ConnectionState.CLOSING && ending === 'cut') {
-      // A graceful close cut short (a reset, or the handler that closed then threw): the log
-      // says so, since what was queued may never have arrived.
+      // A reset, or a handler that closed and then threw.
       this.#closeReason = reason;
       socket.destroy();
     }
