@@ -13,7 +13,11 @@ export const FLUSH_THRESHOLD = 16 * 1024;
 export interface OutputSink {
   /** Bytes handed to the socket that the OS has not taken yet (`writableLength`). */
   readonly unsentBytes: number;
-  /** `socket.write`: false once the socket holds more than it wants, until it emits 'drain'. */
+  /**
+   * `socket.write`: false when the socket's buffer reached its high-water mark, counting these
+   * bytes. Node decides that before the OS takes them: a 16 KiB write returns false even when
+   * the OS takes it whole at once.
+   */
   write(bytes: Buffer): boolean;
   /** Stops reading the peer's input, and calls `drained` once the socket has emptied its buffer ('drain'). */
   pauseInput(drained: () => void): void;
@@ -67,9 +71,9 @@ export class OutputQueue {
   }
 
   /**
-   * Hands what is queued to the socket as one buffer. A socket that says it is full stops the
-   * reading of its peer until it drains: a client that sends but does not read throttles itself
-   * through TCP instead of growing our queue.
+   * Hands what is queued to the socket as one buffer. A socket that says it is full, and still
+   * holds bytes the OS did not take, stops the reading of its peer until it drains: a client
+   * that sends but does not read throttles itself through TCP instead of growing our queue.
    */
   flush(): void {
     const chunks = this.#chunks;
@@ -78,7 +82,7 @@ export class OutputQueue {
     this.#chunks = [];
     this.#bytes = 0;
     const taken = this.#sink.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes));
-    if (!taken && !this.#inputPaused) {
+    if (!taken && !this.#inputPaused && this.#sink.unsentBytes > 0) {
       this.#inputPaused = true;
       // Made only when it pauses: a closure per connection would cost every idle client.
       this.#sink.pauseInput(() => this.drained());
