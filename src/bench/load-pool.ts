@@ -28,21 +28,34 @@ export interface PoolStats {
   deliveries: number;
   latency: Histogram;
   closed: number;
+  /** Event-loop utilization of the busiest sender thread since the last reset (0..1). */
+  sendersBusy: number;
+  /** The same for the busiest receiver thread. */
+  receiversBusy: number;
+}
+
+/** Deals items round-robin into `shares` lists. */
+function deal<T>(items: readonly T[], shares: number): T[][] {
+  return Array.from({ length: shares }, (_, i) => items.filter((__, j) => j % shares === i));
 }
 
 /**
  * Load workers (threads, so the load does not share an event loop with the bench's main thread
- * or the server's process): receivers are spread over `receiverWorkers` threads, senders get one
- * thread of their own, so a busy receiver never delays a send stamp.
+ * or the server's process): receivers are spread over `receiverWorkers` threads, senders over
+ * `senderWorkers` threads of their own, so a busy receiver never delays a send stamp and one
+ * thread's stamping and writing does not cap the offered rate. Each thread reports how busy its
+ * event loop was, so a report can tell a saturated generator from a saturated server.
  */
 export class LoadPool {
   readonly #receivers: Worker[];
-  readonly #sender: Worker;
+  readonly #senders: Worker[];
+  /** Senders opened on each sender thread: a fixed rate is split between threads in proportion. */
+  readonly #sendersPerThread: number[];
   readonly #kind: ServerKind;
   #nextId = 0;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
-  constructor(setup: WorkerSetup, receiverWorkers: number) {
+  constructor(setup: WorkerSetup, receiverWorkers: number, senderWorkers: number) {
     this.#kind = setup.kind;
     const start = () => {
       const worker = new Worker(WORKER_URL, { workerData: setup });
@@ -51,17 +64,20 @@ export class LoadPool {
       return worker;
     };
     this.#receivers = Array.from({ length: receiverWorkers }, start);
-    this.#sender = start();
+    this.#senders = Array.from({ length: senderWorkers }, start);
+    this.#sendersPerThread = this.#senders.map(() => 0);
   }
 
   get #all(): Worker[] {
-    return [...this.#receivers, this.#sender];
+    return [...this.#receivers, ...this.#senders];
   }
 
   /** Opens senders and receivers (receivers dealt round-robin over the receiver threads). */
   async open(senders: ClientSpec[], receivers: ClientSpec[], timeoutMs = 120_000): Promise<OpenResult> {
     const concurrency = CONNECT_CONCURRENCY[this.#kind];
-    const shares = this.#receivers.map((_, i) => receivers.filter((__, j) => j % this.#receivers.length === i));
+    const shares = deal(receivers, this.#receivers.length);
+    const senderShares = deal(senders, this.#senders.length);
+    senderShares.forEach((share, i) => (this.#sendersPerThread[i]! += share.length));
     const command = (clients: ClientSpec[]): WorkerCommand => ({
       op: 'open',
       clients,
@@ -71,7 +87,7 @@ export class LoadPool {
     });
     const results = (await Promise.all([
       ...this.#receivers.map((worker, i) => this.#ask(worker, command(shares[i]!))),
-      this.#ask(this.#sender, command(senders)),
+      ...this.#senders.map((worker, i) => this.#ask(worker, command(senderShares[i]!))),
     ])) as OpenResult[];
     return results.reduce(
       (sum, r) => {
@@ -88,22 +104,31 @@ export class LoadPool {
     await Promise.all(this.#all.map((worker) => this.#ask(worker, { op: 'sync', timeoutMs })));
   }
 
-  send(command: Omit<SendCommand, 'op'>): Promise<SendResult> {
-    return this.#ask(this.#sender, { op: 'send', ...command }) as Promise<SendResult>;
+  /** Every sender thread sends at once; a fixed rate is split in proportion to each thread's senders. */
+  async send(command: Omit<SendCommand, 'op'>): Promise<SendResult> {
+    const total = this.#sendersPerThread.reduce((sum, n) => sum + n, 0);
+    const results = (await Promise.all(
+      this.#senders.map((worker, i) => {
+        const share = total === 0 ? 0 : this.#sendersPerThread[i]! / total;
+        return this.#ask(worker, { op: 'send', ...command, rate: command.rate * share });
+      }),
+    )) as SendResult[];
+    return results.reduce((sum, r) => ({ sent: sum.sent + r.sent, refused: sum.refused + r.refused }), { sent: 0, refused: 0 });
   }
 
   async stats(reset = false): Promise<PoolStats> {
-    const results = (await Promise.all(this.#receivers.map((w) => this.#ask(w, { op: 'stats', reset })))) as StatsResult[];
-    const senderStats = (await this.#ask(this.#sender, { op: 'stats', reset })) as StatsResult;
+    const ask = (worker: Worker) => this.#ask(worker, { op: 'stats', reset }) as Promise<StatsResult>;
+    const [receiverStats, senderStats] = await Promise.all([Promise.all(this.#receivers.map(ask)), Promise.all(this.#senders.map(ask))]);
     const latency = new Histogram();
     let deliveries = 0;
-    let closed = senderStats.closed;
-    for (const result of results) {
+    let closed = 0;
+    for (const result of receiverStats) {
       deliveries += result.deliveries;
-      closed += result.closed;
       latency.add(result.latency);
     }
-    return { deliveries, latency, closed };
+    for (const result of [...receiverStats, ...senderStats]) closed += result.closed;
+    const busiest = (results: StatsResult[]) => Math.max(0, ...results.map((r) => r.busy));
+    return { deliveries, latency, closed, sendersBusy: busiest(senderStats), receiversBusy: busiest(receiverStats) };
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,8 @@ const setup = workerData as WorkerSetup;
 const dialect: Dialect = DIALECTS[setup.kind];
 const latency = new Histogram();
 const clients: LoadClient[] = [];
+/** Event-loop utilization at the last reset: stats report this thread's busy share since then. */
+let busySince = performance.eventLoopUtilization();
 
 /**
  * Connects the clients (`concurrency` at a time) and waits for their greetings, then logs them
@@ -91,6 +93,7 @@ async function sync(timeoutMs: number): Promise<void> {
   ]);
   for (const client of clients) client.deliveries = 0;
   latency.reset();
+  busySince = performance.eventLoopUtilization();
 }
 
 function message(client: LoadClient, micros: number): string {
@@ -160,10 +163,12 @@ function stats(reset: boolean): StatsResult {
     deliveries += client.deliveries;
     if (client.closed) closed++;
   }
-  const result: StatsResult = { deliveries, latency: latency.snapshot(), closed };
+  const busy = performance.eventLoopUtilization(busySince).utilization;
+  const result: StatsResult = { deliveries, latency: latency.snapshot(), closed, busy };
   if (reset) {
     for (const client of clients) client.deliveries = 0;
     latency.reset();
+    busySince = performance.eventLoopUtilization();
   }
   return result;
 }

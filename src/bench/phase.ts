@@ -1,5 +1,6 @@
 import type { LoadPool } from './load-pool.js';
-import { cpuSeconds, syscallCounts, type SyscallCounts } from './proc-stats.js';
+import { cpuSeconds, mainThreadCpuSeconds, syscallCounts, type SyscallCounts } from './proc-stats.js';
+import { bottleneckOf, type Bottleneck, type Saturation } from './saturation.js';
 import type { ServerUnderTest } from './servers.js';
 
 /** How long deliveries may keep trickling in after the senders stop, and the poll interval. */
@@ -50,6 +51,13 @@ export interface PhaseResult {
   /** Receivers and senders whose connection closed during the phase. */
   closed: number;
   held: boolean;
+  /**
+   * How busy each side was while the senders sent: the server's main thread (CPU, 1 = a core)
+   * and the generator's busiest sender and receiver threads (event-loop utilization).
+   */
+  saturation: Saturation;
+  /** Which side was saturated, from `saturation`: a ratio is claimed only where it is 'server'. */
+  bottleneck: Bottleneck;
 }
 
 export interface PhaseOptions {
@@ -69,13 +77,22 @@ export interface PhaseOptions {
 export async function runPhase(pool: LoadPool, server: ServerUnderTest, options: PhaseOptions): Promise<PhaseResult> {
   const before = await pool.stats(true);
   const cpuBefore = server.pid === undefined ? undefined : cpuSeconds(server.pid);
+  const threadBefore = server.pid === undefined ? undefined : mainThreadCpuSeconds(server.pid);
   const syscallsBefore = server.pid === undefined ? undefined : syscallCounts(server.pid);
   const benchBefore = process.cpuUsage();
   const start = performance.now();
   const flood = options.flood ?? { batch: floodBatch(options.fanOut), depth: FLOOD.depth };
   const sent = await pool.send({ rate: options.rate, durationMs: options.durationMs, ...flood });
   const expected = sent.sent * options.fanOut;
+  // Read right when the senders stop: the drain that follows is mostly idle time.
+  const sendSeconds = (performance.now() - start) / 1000;
+  const threadAfter = server.pid === undefined ? undefined : mainThreadCpuSeconds(server.pid);
   let stats = await pool.stats();
+  const saturation: Saturation = {
+    serverThread: threadBefore === undefined || threadAfter === undefined ? undefined : (threadAfter - threadBefore) / sendSeconds,
+    senders: stats.sendersBusy,
+    receivers: stats.receiversBusy,
+  };
   let lastCount = stats.deliveries;
   let lastChange = performance.now();
   while (stats.deliveries < expected) {
@@ -117,5 +134,7 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
         : { reads: syscallsAfter.reads - syscallsBefore.reads, writes: syscallsAfter.writes - syscallsBefore.writes },
     closed: stats.closed - before.closed,
     held: sent.sent >= due * HELD.sentShare && lost === 0 && p99Ms <= HELD.p99Ms && stats.closed === before.closed,
+    saturation,
+    bottleneck: bottleneckOf(saturation),
   };
 }

@@ -15,8 +15,20 @@ export function residentKiB(pid: number): number | undefined {
 
 /** CPU time (user + system) a process has used so far, in seconds, undefined when unreadable. */
 export function cpuSeconds(pid: number): number | undefined {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time of a process's main thread alone (its event loop, for Node), without the GC and
+ * libuv helper threads that cpuSeconds counts too: the thread whose saturation limits a server.
+ */
+export function mainThreadCpuSeconds(pid: number): number | undefined {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after the command name (which may contain spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.

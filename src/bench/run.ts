@@ -36,6 +36,7 @@ export interface BenchOptions {
   connections: number;
   payloadSize: number;
   receiverWorkers: number;
+  senderWorkers: number;
   /** Offered fan-out rates in deliveries per second, rising. */
   fanoutLadder: readonly number[];
   /** Offered direct rates in messages per second, rising. */
@@ -115,6 +116,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     idleMs: options.idleMs,
     payloadSize: options.payloadSize,
     receiverWorkers: options.receiverWorkers,
+    senderWorkers: options.senderWorkers,
     senders: options.senders,
   };
   const report: BenchReport = {

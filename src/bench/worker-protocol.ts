@@ -62,6 +62,11 @@ export interface StatsResult {
   latency: HistogramSnapshot;
   /** Ready clients whose connection closed. */
   closed: number;
+  /**
+   * Event-loop utilization of this thread since the last reset (0..1): near 1, the thread had
+   * no idle time left and the generator, not the server, may have been the limit.
+   */
+  busy: number;
 }
 
 export interface WorkerRequest {

@@ -38,6 +38,7 @@ export interface WorkloadContext {
   idleMs: number;
   payloadSize: number;
   receiverWorkers: number;
+  senderWorkers: number;
   senders: number;
 }
 
@@ -102,6 +103,7 @@ async function withPool<T>(
   const pool = new LoadPool(
     { kind: server.kind, host: server.host, port: server.port, payloadSize: context.payloadSize },
     context.receiverWorkers,
+    context.senderWorkers,
   );
   try {
     return await use(pool);

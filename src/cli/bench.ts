@@ -58,6 +58,7 @@ Options:
                           (default 45: Node's heap gives memory back some 20 s after traffic stops; quick 2)
   --payload BYTES         message text size (default 64)
   --workers N             receiver threads of the load generator (default 2)
+  --sender-workers N      sender threads of the load generator (default 2)
   --peers LIST|none       peers to compare with (default redis,irc,irc-ping), or none;
                           irc-ping = ngIRCd with a PING after each message, answered with a
                           PONG: a reply per message, as CHAT-MSG's OK MSG (direct workload only)
@@ -107,6 +108,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
       connections: { type: 'string' },
       payload: { type: 'string' },
       workers: { type: 'string' },
+      'sender-workers': { type: 'string' },
       peers: { type: 'string' },
       server: { type: 'string' },
       'max-queue': { type: 'string' },
@@ -141,6 +143,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
     connections: positive(values.connections, '--connections', profile.connections),
     payloadSize,
     receiverWorkers: positive(values.workers, '--workers', 2),
+    senderWorkers: positive(values['sender-workers'], '--sender-workers', 2),
     fanoutLadder: profile.fanoutLadder,
     directLadder: profile.directLadder,
     server: values.server === undefined ? undefined : parseLoopback(values.server),

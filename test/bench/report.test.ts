@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../src/bench/phase.js';
-import { compareWithIrc, deliveriesPerWrite, settledAfter, syscallsPer } from '../../src/bench/report.js';
+import { compareWithIrc, deliveriesPerWrite, ladderLimit, limitedRatio, saturated, settledAfter, syscallsPer } from '../../src/bench/report.js';
 
 describe('settledAfter (when idle memory came down)', () => {
   it('is the first second whose reading is within 2 % of the last', () => {
@@ -32,6 +32,8 @@ describe('compareWithIrc (p99 at the rates the IRC server held)', () => {
     serverSyscalls: undefined,
     closed: 0,
     held,
+    saturation: { serverThread: undefined, senders: 0, receivers: 0 },
+    bottleneck: 'neither',
   });
 
   const ngircd = (ladder: PhaseResult[]) => ({ kind: 'irc' as const, label: 'ngircd', ladder });
@@ -79,5 +81,38 @@ describe('deliveriesPerWrite (how much a fan-out gathers per socket write)', () 
     expect(deliveriesPerWrite({ deliveries: 100_000, serverSyscalls: { reads: 5, writes: 500 } } as PhaseResult)).toBe('200');
     expect(deliveriesPerWrite({ deliveries: 1000, serverSyscalls: { reads: 5, writes: 800 } } as PhaseResult)).toBe('1.25');
     expect(deliveriesPerWrite({ deliveries: 1000, serverSyscalls: undefined } as PhaseResult)).toBe('-');
+  });
+});
+
+describe('limitedRatio (a ratio only where both servers were the limit)', () => {
+  it('is the plain ratio when both phases were server-bound', () => {
+    expect(limitedRatio(200, 'server', 400, 'server')).toBe('0.50x');
+  });
+
+  it('is bracketed and not claimed when either side was limited by the generator, both, or nothing', () => {
+    expect(limitedRatio(200, 'generator', 400, 'server')).toBe('(0.50x) not claimed: ours generator, it server');
+    expect(limitedRatio(200, 'server', 400, 'both')).toBe('(0.50x) not claimed: ours server, it both');
+    expect(limitedRatio(200, 'neither', 400, 'neither')).toBe('(0.50x) not claimed: ours neither, it neither');
+  });
+});
+
+describe('ladderLimit (what ended a direct ladder)', () => {
+  const step = (offered: number, held: boolean, bottleneck: PhaseResult['bottleneck']) => ({ offered, held, bottleneck }) as PhaseResult;
+
+  it('is the bottleneck of the first rate above the highest held that was not held', () => {
+    const ladder = [step(1000, true, 'neither'), step(2000, false, 'generator'), step(4000, true, 'neither'), step(8000, false, 'server')];
+    expect(ladderLimit({ ladder, highestHeld: 4000 })).toBe('server');
+    expect(ladderLimit({ ladder: ladder.slice(0, 2), highestHeld: 1000 })).toBe('generator');
+  });
+
+  it("is 'neither' when every rate was held (the ladder ran out) or none was reached", () => {
+    expect(ladderLimit({ ladder: [step(1000, true, 'neither')], highestHeld: 1000 })).toBe('neither');
+  });
+});
+
+describe('saturated (the figures a bottleneck is read from)', () => {
+  it('names the bottleneck and the three busy shares', () => {
+    const phase = { bottleneck: 'server', saturation: { serverThread: 0.97, senders: 0.41, receivers: 0.733 } } as PhaseResult;
+    expect(saturated(phase)).toBe('server (server thread 97 %; senders 41 %, receivers 73 %)');
   });
 });
