@@ -106,10 +106,10 @@ export class LoadPool {
 
   /** Every sender thread sends at once; a fixed rate is split in proportion to each thread's senders. */
   async send(command: Omit<SendCommand, 'op'>): Promise<SendResult> {
-    const total = this.#sendersPerThread.reduce((sum, n) => sum + n, 0);
+    const senders = this.#sendersPerThread.reduce((sum, n) => sum + n, 0);
     const results = (await Promise.all(
       this.#senders.map((worker, i) => {
-        const share = total === 0 ? 0 : this.#sendersPerThread[i]! / total;
+        const share = senders === 0 ? 0 : this.#sendersPerThread[i]! / senders;
         return this.#ask(worker, { op: 'send', ...command, rate: command.rate * share });
       }),
     )) as SendResult[];

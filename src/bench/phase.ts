@@ -1,5 +1,7 @@
 import type { LoadPool } from './load-pool.js';
 import { cpuSeconds, mainThreadCpuSeconds, syscallCounts, type SyscallCounts } from './proc-stats.js';
+import { nowMicros } from './clock.js';
+import type { Window } from './profile-stages.js';
 import { bottleneckOf, type Bottleneck, type Saturation } from './saturation.js';
 import type { ServerUnderTest } from './servers.js';
 
@@ -58,6 +60,8 @@ export interface PhaseResult {
   saturation: Saturation;
   /** Which side was saturated, from `saturation`: a ratio is claimed only where it is 'server'. */
   bottleneck: Bottleneck;
+  /** When the phase started and its drain ended, on the monotonic clock (nowMicros): where its samples are in a profile. */
+  window: Window;
 }
 
 export interface PhaseOptions {
@@ -81,6 +85,7 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
   const syscallsBefore = server.pid === undefined ? undefined : syscallCounts(server.pid);
   const benchBefore = process.cpuUsage();
   const start = performance.now();
+  const startMicros = nowMicros();
   const flood = options.flood ?? { batch: floodBatch(options.fanOut), depth: FLOOD.depth };
   const sent = await pool.send({ rate: options.rate, durationMs: options.durationMs, ...flood });
   const expected = sent.sent * options.fanOut;
@@ -136,5 +141,6 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
     held: sent.sent >= due * HELD.sentShare && lost === 0 && p99Ms <= HELD.p99Ms && stats.closed === before.closed,
     saturation,
     bottleneck: bottleneckOf(saturation),
+    window: { startMicros, endMicros: nowMicros() },
   };
 }

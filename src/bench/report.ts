@@ -2,7 +2,8 @@ import type { ServerKind } from './dialects.js';
 import type { PhaseResult } from './phase.js';
 import type { BenchReport } from './run.js';
 import { ratioClaimed, SATURATED, type Bottleneck } from './saturation.js';
-import type { DirectResult, FanoutResult } from './workloads.js';
+import { STAGE_MEANING, STAGES } from './profile-stages.js';
+import type { DirectProfile, DirectResult, FanoutResult } from './workloads.js';
 
 /** The targets of the benchmark issues, checked against each run. */
 export const TARGETS = {
@@ -196,6 +197,24 @@ function directSection(report: BenchReport): string[] {
         }),
       ]),
     ),
+    '',
+    ...(ours?.profile === undefined ? [] : profileSection(ours.profile)),
+  ];
+}
+
+/** Our server's CPU per direct message by stage (--profile), at each offered rate. */
+export function profileSection(profile: DirectProfile): string[] {
+  const micros = (n: number) => (n >= 10 ? n.toFixed(1) : n.toFixed(2));
+  return [
+    "Where our server's main thread spent its time, µs per direct message by stage (--profile: samples of each phase, " +
+      'the profiler itself adds a little; a stage is the nearest recognised frame up the sampled stack):',
+    '',
+    table(
+      ['offered msg/s', 'busy', ...STAGES],
+      profile.rates.map((r) => [rate(r.offered), micros(r.busyMicrosPerMessage), ...STAGES.map((stage) => micros(r.microsPerMessage[stage]))]),
+    ),
+    '',
+    ...STAGES.map((stage) => `- ${stage}: ${STAGE_MEANING[stage]}`),
     '',
   ];
 }

@@ -14,6 +14,8 @@ export interface ServerUnderTest {
   port: number;
   /** Undefined for a server the bench did not start (--server): no memory or CPU figures then. */
   pid: number | undefined;
+  /** With --profile: the `.cpuprofile` the server writes when it exits. */
+  profileFile?: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,8 +41,9 @@ export interface OurServerOptions {
  * stderr on a pipe synchronously, so a bench busy elsewhere would stall the server it measures.
  */
 export async function startOurServer(dir: string, options: OurServerOptions): Promise<ServerUnderTest> {
-  const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
   const port = await freePort();
+  const profileName = `chatmsg-server-${port}-${Date.now()}.cpuprofile`;
+  const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', profileName] : [];
   const args = [
     ...nodeFlags,
     SERVER_BIN,
@@ -66,7 +69,8 @@ export async function startOurServer(dir: string, options: OurServerOptions): Pr
   } catch (error) {
     throw new Error(`${(error as Error).message}; its log:\n${logTail(logFile)}`);
   }
-  return managed('chatmsg', 'chatmsg-server', '127.0.0.1', port, child);
+  const server = managed('chatmsg', 'chatmsg-server', '127.0.0.1', port, child);
+  return options.profileDir === undefined ? server : { ...server, profileFile: join(options.profileDir, profileName) };
 }
 
 /** The last lines of a log file, for an error message. */

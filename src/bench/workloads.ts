@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { clientSpec, type ClientSpec, type Listening, type ServerKind } from './dialects.js';
 import { LoadPool } from './load-pool.js';
 import { runPhase, type PhaseResult } from './phase.js';
 import { residentKiB } from './proc-stats.js';
+import { stageTimes, type CpuProfile, type Stage } from './profile-stages.js';
 import type { ServerUnderTest } from './servers.js';
 
 export const WORKLOADS = ['fanout', 'direct', 'connections'] as const;
@@ -61,6 +63,36 @@ export interface DirectResult {
   ladder: PhaseResult[];
   /** The highest offered rate held (messages per second), 0 when none was. */
   highestHeld: number;
+  /** With --profile (our server): its CPU per message by stage, over its whole run. */
+  profile?: DirectProfile | undefined;
+}
+
+/** CPU per direct message by stage, from the server's profile, at each offered rate of the ladder. */
+export interface DirectProfile {
+  file: string;
+  rates: RateProfile[];
+}
+
+export interface RateProfile {
+  offered: number;
+  /** Messages sent in the phase. */
+  messages: number;
+  /** Busy (not idle) microseconds of the server's main thread per message. */
+  busyMicrosPerMessage: number;
+  /** Microseconds per message in each stage. */
+  microsPerMessage: Record<Stage, number>;
+}
+
+/** Reads the profile our server wrote at exit and divides each phase's stage times by its messages. */
+function directProfile(file: string, ladder: readonly PhaseResult[]): DirectProfile {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const rates = ladder.map((step): RateProfile => {
+    const { busyMicros, stages } = stageTimes(profile, step.window);
+    const per = (micros: number) => (step.sent === 0 ? 0 : micros / step.sent);
+    const microsPerMessage = Object.fromEntries(Object.entries(stages).map(([stage, micros]) => [stage, per(micros)])) as Record<Stage, number>;
+    return { offered: Number(step.offered), messages: step.sent, busyMicrosPerMessage: per(busyMicros), microsPerMessage };
+  });
+  return { file, rates };
 }
 
 export interface ConnectionsResult {
@@ -204,7 +236,7 @@ export async function direct(
   ladder: readonly number[],
 ): Promise<DirectResult> {
   const server = await context.start(kind, 2 * pairs);
-  return withPool(context, server, async (pool) => {
+  const result = await withPool(context, server, async (pool): Promise<DirectResult> => {
     const receivers = specs('receiver', pairs, 'direct');
     const senders = specs('sender', pairs, 'direct').map((sender, i) => ({ ...sender, to: receivers[i]!.name }));
     await openAll(pool, senders, receivers);
@@ -219,6 +251,9 @@ export async function direct(
     const held = steps.filter((step) => step.held);
     return { kind, label: server.label, pairs, ladder: steps, highestHeld: held.length === 0 ? 0 : Number(held.at(-1)!.offered) };
   });
+  // withPool stopped the server: its profile is written.
+  if (server.profileFile !== undefined) result.profile = directProfile(server.profileFile, result.ladder);
+  return result;
 }
 
 /**

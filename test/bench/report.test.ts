@@ -34,6 +34,7 @@ describe('compareWithIrc (p99 at the rates the IRC server held)', () => {
     held,
     saturation: { serverThread: undefined, senders: 0, receivers: 0 },
     bottleneck: 'neither',
+    window: { startMicros: 0, endMicros: 1 },
   });
 
   const ngircd = (ladder: PhaseResult[]) => ({ kind: 'irc' as const, label: 'ngircd', ladder });
