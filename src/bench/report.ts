@@ -235,6 +235,7 @@ function connectionsSection(report: BenchReport): string[] {
     `${r.ready} / ${r.clients}`,
     r.loginSeconds.toFixed(1),
     r.quietSeconds.toFixed(1),
+    r.loginCpuSeconds === undefined ? '-' : r.loginCpuSeconds.toFixed(1),
     `${mib(r.rssBeforeKiB)} -> ${mib(r.rssAfterKiB)} -> ${mib(r.rssIdleKiB)}`,
     settledAfter(r.rssIdleSeriesKiB),
     r.perClientKiB === undefined ? '-' : r.perClientKiB.toFixed(2),
@@ -250,7 +251,7 @@ function connectionsSection(report: BenchReport): string[] {
       'Marginal = RSS growth from half the clients to all of them (both right after a wave), which leaves out ' +
       "the runtime's fixed growth (heap spaces, code) that the average spreads over the clients.",
     '',
-    table(['server', 'logged in', 'login s', 'quiet s', 'server RSS MiB (before -> after -> idle)', 'settled after s', 'KiB per client', 'marginal KiB per client', 'one broadcast reached'], rows),
+    table(['server', 'logged in', 'login s', 'quiet s', 'server CPU s until quiet', 'server RSS MiB (before -> after -> idle)', 'settled after s', 'KiB per client', 'marginal KiB per client', 'one broadcast reached'], rows),
     '',
   ];
 }

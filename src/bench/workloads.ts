@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { clientSpec, type ClientSpec, type Listening, type ServerKind } from './dialects.js';
 import { LoadPool } from './load-pool.js';
 import { runPhase, type PhaseResult } from './phase.js';
-import { residentKiB } from './proc-stats.js';
+import { cpuSeconds, residentKiB } from './proc-stats.js';
 import { stageTimes, type CpuProfile, type Stage } from './profile-stages.js';
 import type { ServerUnderTest } from './servers.js';
 
@@ -106,6 +106,11 @@ export interface ConnectionsResult {
   loginSeconds: number;
   /** Until presence notices (JOINED / JOIN) to everyone were delivered too. */
   quietSeconds: number;
+  /**
+   * CPU the server used from the first connect until quiet (seconds; undefined for --server):
+   * what the logins cost it, whatever else shared the machine, where quietSeconds is wall time.
+   */
+  loginCpuSeconds: number | undefined;
   rssBeforeKiB: number | undefined;
   /** Right after the logins and their presence notices. */
   rssAfterKiB: number | undefined;
@@ -266,6 +271,8 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
   return withPool(context, server, async (pool) => {
     const rss = () => (server.pid === undefined ? undefined : residentKiB(server.pid));
     const rssBeforeKiB = rss();
+    const cpu = () => (server.pid === undefined ? undefined : cpuSeconds(server.pid));
+    const cpuBefore = cpu();
     const start = performance.now();
     const receivers = specs('receiver', clients, 'broadcast');
     let ready = 0;
@@ -294,6 +301,8 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
       if (half === undefined && ready >= clients / 2) half = { ready, rss: rss() };
     }
     const quietSeconds = (performance.now() - start) / 1000;
+    const cpuAfter = cpu();
+    const loginCpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
     const rssAfterKiB = rss();
     const rssIdleSeriesKiB: number[] = [];
     for (let waited = 0; waited < context.idleMs; waited += IDLE_SAMPLE_MS) {
@@ -311,6 +320,7 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
       failed,
       loginSeconds,
       quietSeconds,
+      loginCpuSeconds,
       rssBeforeKiB,
       rssAfterKiB,
       rssIdleKiB,
@@ -326,7 +336,7 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
     if (firstError !== undefined) result.firstError = firstError;
     context.progress(
       `  connections ${server.label}: ${ready}/${clients} logged in in ${loginSeconds.toFixed(1)} s ` +
-        `(quiet after ${quietSeconds.toFixed(1)} s), ${result.perClientKiB?.toFixed(2) ?? '?'} KiB/client ` +
+        `(quiet after ${quietSeconds.toFixed(1)} s, server CPU ${loginCpuSeconds?.toFixed(1) ?? '?'} s), ${result.perClientKiB?.toFixed(2) ?? '?'} KiB/client ` +
         `(marginal ${result.marginalKiB?.toFixed(2) ?? '?'}), ` +
         `broadcast reached ${broadcast.deliveries} in ${broadcast.maxMs.toFixed(0)} ms` +
         (firstError === undefined ? '' : `; ${failed} failed, ${firstError}`),
