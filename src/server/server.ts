@@ -26,8 +26,9 @@ export async function startChatServer(
   verbs: VerbTable = CORE_VERBS,
   tlsMaterial?: TransportTls,
 ): Promise<ChatServer> {
-  const router = new Router();
-  const transport = new Transport({ ...config, tlsMaterial }, logger, (link) => {
+  // Presence notices of a turn leave together at its end, with the rest of its output.
+  const router = new Router((endTurn) => setImmediate(endTurn));
+  const transport = new Transport({ ...config, tlsMaterial, beforeFlush: () => router.endTurn() }, logger, (link) => {
     const session = new Session({ link, router, logger, limiter: limiterFor(config.rateLimit), verbs, loginTimeoutMs: config.loginTimeoutMs });
     session.open(GREETING_TEXT);
     return session;

@@ -146,6 +146,8 @@ export class Session {
   // ---- for verb handlers ----
 
   reply(line: string): void {
+    const member = this.#member;
+    if (member !== undefined) this.router.catchUp(member);
     this.#link.send(line);
   }
 
@@ -158,13 +160,20 @@ export class Session {
 
   /** Goes online as `id` and tells the others; false when the id is taken. */
   enter(id: string): boolean {
-    const member: Member = { id, deliver: (bytes) => this.#link.send(bytes) };
+    const member: Member = {
+      id,
+      deliver: (bytes) => {
+        // Presence notices announced before these bytes go first.
+        this.router.catchUp(member);
+        return this.#link.send(bytes);
+      },
+    };
     if (!this.router.add(member)) return false;
     this.#member = member;
     this.#state = 'logged-in';
     clearTimeout(this.#loginTimer);
     this.#loginTimer = undefined;
-    this.router.broadcast(encodeServer.joined(id), member);
+    this.router.announce(encodeServer.joined(id), member);
     return true;
   }
 
@@ -172,7 +181,7 @@ export class Session {
   leave(): void {
     const member = this.#member;
     if (member !== undefined && this.router.remove(member)) {
-      this.router.broadcast(encodeServer.left(member.id), member);
+      this.router.announce(encodeServer.left(member.id), member);
     }
   }
 

@@ -16,6 +16,8 @@ import { OutputQueue, WriteCoalescer, type OutputSink } from './write-coalescer.
 export type TransportOptions = Pick<ServerConfig, 'host' | 'port' | 'maxClients' | 'maxLine' | 'maxQueue'> & {
   /** Serve TLS 1.3 (and nothing older) instead of plain TCP. */
   tlsMaterial?: TransportTls | undefined;
+  /** Runs at the end of each turn before its output is written, and may queue more (the router's presence notices). */
+  beforeFlush?: (() => void) | undefined;
 };
 
 /** Certificate chain and key (PEM) for --tls, and where the TLS key log goes (--keylog). */
@@ -212,7 +214,7 @@ export class Transport {
   readonly #createHandler: HandlerFactory;
   readonly #server: net.Server;
   readonly #connections = new Set<Connection>();
-  readonly #coalescer = new WriteCoalescer();
+  readonly #coalescer: WriteCoalescer;
   /** Set by close(): called once the last connection has closed. */
   #drained: (() => void) | undefined;
 
@@ -220,6 +222,7 @@ export class Transport {
     this.#options = options;
     this.#logger = logger;
     this.#createHandler = createHandler;
+    this.#coalescer = new WriteCoalescer(undefined, options.beforeFlush);
     this.#server =
       options.tlsMaterial === undefined ? net.createServer({ noDelay: true }, (socket) => this.#accept(socket)) : this.#tlsServer(options.tlsMaterial);
     // max-clients is enforced below with ERR 503; this only bounds how many refusals wait at once.

@@ -113,11 +113,17 @@ export type ScheduleFlush = (flush: () => void) => void;
  */
 export class WriteCoalescer {
   readonly #schedule: ScheduleFlush;
+  readonly #beforeFlush: () => void;
   #pending = new Set<OutputQueue>();
   #scheduled = false;
 
-  constructor(schedule: ScheduleFlush = (flush) => setImmediate(flush)) {
+  /**
+   * `beforeFlush` runs first in every flush and may still queue output that leaves in it (the
+   * router's presence notices of the turn).
+   */
+  constructor(schedule: ScheduleFlush = (flush) => setImmediate(flush), beforeFlush: () => void = () => {}) {
     this.#schedule = schedule;
+    this.#beforeFlush = beforeFlush;
   }
 
   add(queue: OutputQueue): void {
@@ -128,6 +134,8 @@ export class WriteCoalescer {
   }
 
   flush(): void {
+    // While still scheduled, so what it queues joins this flush instead of scheduling another.
+    this.#beforeFlush();
     this.#scheduled = false;
     const pending = this.#pending;
     this.#pending = new Set();
