@@ -160,14 +160,7 @@ export class Session {
 
   /** Goes online as `id` and tells the others; false when the id is taken. */
   enter(id: string): boolean {
-    const member: Member = {
-      id,
-      deliver: (bytes) => {
-        // Presence notices announced before these bytes go first.
-        this.router.catchUp(member);
-        return this.#link.send(bytes);
-      },
-    };
+    const member = new LinkMember(id, this.router, this.#link);
     if (!this.router.add(member)) return false;
     this.#member = member;
     this.#state = 'logged-in';
@@ -206,6 +199,29 @@ export class Session {
     if (this.#dropped++ === 0) this.log(errorEvent(line), `${verb ?? '-'} dropped, and all until the client slows down`);
     this.reply(line);
     return false;
+  }
+}
+
+/**
+ * A logged-in session as the router sees it. A small class rather than an object with a
+ * closure: one per idle client, so its size counts (docs/PERFORMANCE.md).
+ */
+class LinkMember implements Member {
+  readonly id: string;
+  presenceCursor = 0;
+  readonly #router: Router;
+  readonly #link: SessionLink;
+
+  constructor(id: string, router: Router, link: SessionLink) {
+    this.id = id;
+    this.#router = router;
+    this.#link = link;
+  }
+
+  deliver(bytes: Buffer): boolean {
+    // Presence notices announced before these bytes go first.
+    this.#router.catchUp(this);
+    return this.#link.send(bytes);
   }
 }
 

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { CHANNEL_BINDING } from '../crypto/challenge.js';
-import { LineDecoder, encodeServer, parseRequest, type ParseResult } from '../protocol/index.js';
+import { LineDecoder, encodeServer, parseRequest, type LineSink, type ParseResult } from '../protocol/index.js';
 import { CLOSE_GRACE_MS, type ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { SessionLink } from './session.js';
@@ -94,36 +94,85 @@ class SocketSink implements OutputSink {
   }
 }
 
-class Connection implements SessionLink {
+/** Where a connection reports that it closed (the transport's set of connections). */
+interface ConnectionOwner {
+  released(connection: Connection): void;
+}
+
+/** The socket's owning connection, so the socket's listeners can be shared functions (see below). */
+const CONNECTION = Symbol('connection');
+type OwnedSocket = net.Socket & { [CONNECTION]: Connection };
+
+// One function per event for all sockets, not closures per connection: an idle connection
+// holds no listener of its own (docs/PERFORMANCE.md, memory per idle client).
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[CONNECTION].received(chunk);
+}
+function onSocketError(this: OwnedSocket, error: NodeJS.ErrnoException): void {
+  this[CONNECTION].failed(error);
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[CONNECTION].socketClosed();
+}
+
+/** One client connection; it is also its LineDecoder's sink, so no per-connection closures. */
+class Connection implements SessionLink, LineSink {
   readonly peer: string;
   readonly #socket: net.Socket;
   readonly #output: OutputQueue;
   readonly #handler: ConnectionHandler;
-  readonly #onClose: () => void;
+  readonly #decoder: LineDecoder;
+  readonly #maxLine: number;
+  readonly #owner: ConnectionOwner;
   #state: ConnectionState = ConnectionState.OPEN;
   /** Logged as the disconnect: set by the terminate() that ended it; unset when the peer went first. */
   #closeReason: string | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
 
   /** Makes the handler (which may greet), then lets input flow. */
-  constructor(socket: net.Socket, options: TransportOptions, coalescer: WriteCoalescer, createHandler: HandlerFactory, onClose: () => void) {
+  constructor(socket: net.Socket, options: TransportOptions, coalescer: WriteCoalescer, createHandler: HandlerFactory, owner: ConnectionOwner) {
     this.peer = peerOf(socket);
     this.#socket = socket;
-    this.#onClose = onClose;
+    this.#owner = owner;
+    this.#maxLine = options.maxLine;
     this.#output = new OutputQueue(new SocketSink(socket), options.maxQueue, coalescer);
     this.#handler = createHandler(this);
-    const decoder = new LineDecoder(options.maxLine, {
-      line: (bytes) => {
-        // Empty lines are ignored (a client may send them as keepalives).
-        if (bytes.length > 0) this.#deliver(() => this.#handler.receive(parseRequest(bytes)));
-      },
-      tooLong: () => this.#deliver(() => this.#handler.lineTooLong(options.maxLine)),
-    });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#state === ConnectionState.OPEN) decoder.push(chunk);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => this.#terminate(`reset (${error.code ?? error.message})`, 'cut'));
-    socket.on('close', () => this.#closed());
+    this.#decoder = new LineDecoder(options.maxLine, this);
+    (socket as OwnedSocket)[CONNECTION] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+  }
+
+  /** A chunk from the socket. */
+  received(chunk: Buffer): void {
+    if (this.#state === ConnectionState.OPEN) this.#decoder.push(chunk);
+  }
+
+  /** LineSink: one request line. */
+  line(bytes: Buffer): void {
+    // Empty lines are ignored (a client may send them as keepalives).
+    if (bytes.length === 0 || this.#state !== ConnectionState.OPEN) return;
+    try {
+      this.#handler.receive(parseRequest(bytes));
+    } catch (error) {
+      this.#internalError(error);
+    }
+  }
+
+  /** LineSink: a line over max-line. */
+  tooLong(): void {
+    this.#deliver(() => this.#handler.lineTooLong(this.#maxLine));
+  }
+
+  /** The socket reported an error: the connection is cut. */
+  failed(error: NodeJS.ErrnoException): void {
+    this.#terminate(`reset (${error.code ?? error.message})`, 'cut');
+  }
+
+  /** The socket closed, for whatever reason. */
+  socketClosed(): void {
+    this.#closed();
   }
 
   send(data: string | Buffer): boolean {
@@ -184,7 +233,7 @@ class Connection implements SessionLink {
     try {
       this.#handler.closed(this.#closeReason ?? 'peer closed');
     } finally {
-      this.#onClose();
+      this.#owner.released(this);
     }
   }
 
@@ -197,8 +246,12 @@ class Connection implements SessionLink {
     try {
       call();
     } catch (error) {
-      this.#terminate(`internal error (${error instanceof Error ? error.message : String(error)})`, 'cut');
+      this.#internalError(error);
     }
+  }
+
+  #internalError(error: unknown): void {
+    this.#terminate(`internal error (${error instanceof Error ? error.message : String(error)})`, 'cut');
   }
 }
 
@@ -217,6 +270,13 @@ export class Transport {
   readonly #coalescer: WriteCoalescer;
   /** Set by close(): called once the last connection has closed. */
   #drained: (() => void) | undefined;
+  /** Shared by every connection: forgets it once closed. */
+  readonly #owner: ConnectionOwner = {
+    released: (connection) => {
+      this.#connections.delete(connection);
+      if (this.#connections.size === 0) this.#drained?.();
+    },
+  };
 
   constructor(options: TransportOptions, logger: Logger, createHandler: HandlerFactory) {
     this.#options = options;
@@ -277,11 +337,7 @@ export class Transport {
       this.#refuse(socket);
       return;
     }
-    const connection = new Connection(socket, this.#options, this.#coalescer, this.#createHandler, () => {
-      this.#connections.delete(connection);
-      if (this.#connections.size === 0) this.#drained?.();
-    });
-    this.#connections.add(connection);
+    this.#connections.add(new Connection(socket, this.#options, this.#coalescer, this.#createHandler, this.#owner));
   }
 
   #refuse(socket: net.Socket): void {
