@@ -85,13 +85,17 @@ describe('Transport', () => {
     expect(reasons(log)).toEqual(['closed by server']);
   });
 
-  it('a peer that does not close after the goodbye is cut after the grace time', async () => {
-    const { port, log } = await listen();
-    // Half-open: it takes the server's FIN and never sends its own.
-    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    const client = await LineSocket.adopt(socket);
+  /** A client that logs off and has the server's goodbye, half-open: it takes the FIN and sends none. */
+  async function saidGoodbye(port: number): Promise<LineSocket> {
+    const client = await LineSocket.adopt(net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }));
     client.send('LOGOFF me\n');
     await client.waitFor('OK LOGOFF');
+    return client;
+  }
+
+  it('a peer that does not close after the goodbye is cut after the grace time', async () => {
+    const { port, log } = await listen();
+    const client = await saidGoodbye(port);
     const closedAt = Date.now();
     await waitUntil(() => reasons(log).length > 0, CLOSE_GRACE_MS + 5000);
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(CLOSE_GRACE_MS - 100);
@@ -101,11 +105,8 @@ describe('Transport', () => {
 
   it('a reset while the server closes gracefully is logged as the reset', async () => {
     const { port, log } = await listen();
-    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    const client = await LineSocket.adopt(socket);
-    client.send('LOGOFF me\n');
-    await client.waitFor('OK LOGOFF');
-    socket.resetAndDestroy();
+    const client = await saidGoodbye(port);
+    client.socket.resetAndDestroy();
     await waitUntil(() => reasons(log).length > 0);
     expect(reasons(log)).toEqual(['reset (ECONNRESET)']);
   });
