@@ -78,7 +78,7 @@ export const burstStartsFullCheck: Check = {
     const burst = burstSize(ctx.limits.rateLimit ?? 0);
     const alice = await ctx.connect('alice');
     await expectNext(alice, hello(), ctx.timeouts.replyMs);
-    // Every request but the last is followed by an empty line (LF, or CR LF): twice the burst if they counted.
+    // Every request is followed by an empty line (LF, or CR LF): twice the burst if those counted.
     const lines = Array.from({ length: burst }, (_, i) => `PING b${i}\n${i % 2 === 0 ? '\n' : '\r\n'}`).join('');
     ctx.note(`alice > ${burst} x "PING b<i>", each followed by an empty line, in one write right after HELLO`);
     await alice.send(Buffer.from(lines));
