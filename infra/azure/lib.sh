@@ -32,6 +32,8 @@ SSH_RULE_PRIORITY=${CHATMSG_SSH_RULE_PRIORITY:-1010}
 # The tag deploy.sh puts on the group it creates; destroy.sh deletes only a group carrying it.
 readonly GROUP_TAG_KEY=purpose
 readonly GROUP_TAG_VALUE=chatmsg-lab
+# The last line of a successful re-provisioning (render-cloud-init.sh --format script writes it).
+readonly REPROVISIONED_MARKER='chatmsg: re-provisioned'
 DRY_RUN=false
 
 # Printed commands go to the script's own stdout even from inside $(...).
