@@ -73,8 +73,7 @@ if [[ -n $tls_cert || -n $tls_key ]]; then
     die "no PEM private key at $tls_key (scripts/make-lab-ca.sh makes one)"
 fi
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work=$WORK_DIR
 
 readonly UNIT=chatmsg-server.service
 readonly TLS_DIR=/etc/chatmsg/tls

@@ -80,10 +80,10 @@ export function azLines(stdout: string): string[] {
   return stdout.split('\n').filter((line) => line.startsWith('az '));
 }
 
-/** The value after `flag` in a printed command line (single-quoted values unquoted). */
+/** The value after `flag` in a printed command line, unquoted as the shell would ('it'\\''s' is one word). */
 export function flagValue(line: string, flag: string): string | undefined {
-  const match = new RegExp(`(?:^| )${flag} ('[^']*'|\\S+)`).exec(line);
-  return match?.[1]?.replace(/^'(.*)'$/, '$1');
+  const match = new RegExp(`(?:^| )${flag} ((?:'[^']*'|\\\\'|[^\\s'\\\\])+)`).exec(line);
+  return match?.[1]?.replace(/'([^']*)'|\\(.)/g, (_, quoted: string | undefined, escaped: string | undefined) => quoted ?? escaped ?? '');
 }
 
 export interface WrittenFile {
