@@ -200,7 +200,7 @@ describe('deploy.sh --dry-run', () => {
       'CHATMSG_SECURE_OPTIONS=--tls --cert /etc/chatmsg/tls/server.crt --key /etc/chatmsg/tls/server.key --registry /var/lib/chatmsg/registry.json',
     );
     expect(find('az vm create')).toContain('chatmsg_secure=true');
-    expect(String(result.stderr)).toMatch(/dry run: would make the lab CA and a certificate for <public-ip> and <dns-label>\.westeurope\.cloudapp\.azure\.com in .*\.chatmsg-tls\/chatmsg-lab/);
+    expect(String(result.stderr)).toMatch(/dry run: would make the lab CA and a certificate for <public-ip> and chatmsg-server-[0-9a-f]{6}\.westeurope\.cloudapp\.azure\.com in .*\.chatmsg-tls\/chatmsg-lab/);
     expect(String(result.stdout)).toMatch(/npm run client -- <public-ip> 5151 --tls --ca \S*\.chatmsg-tls\/chatmsg-lab\/ca\.crt/);
     expect(String(result.stdout)).not.toContain('npm run scenario');
   });
