@@ -222,11 +222,11 @@ render_payload() {
 
 check_group() {
   local exists tag_and_location tag location
-  exists=$(az_query false group exists --name "$RESOURCE_GROUP") || az_failed "checking resource group $RESOURCE_GROUP"
+  exists=$(az_query false group exists --name "$RESOURCE_GROUP" -o json) || az_failed "checking resource group $RESOURCE_GROUP"
   [[ $exists == true ]] || return 0
   group_exists=true
   tag_and_location=$(az_query "$GROUP_TAG_VALUE	$LOCATION" group show --name "$RESOURCE_GROUP" \
-    --query "[tags.$GROUP_TAG_KEY, location]" -o tsv) || az_failed "reading resource group $RESOURCE_GROUP"
+    --query "[[tags.$GROUP_TAG_KEY, location]]" -o tsv) || az_failed "reading resource group $RESOURCE_GROUP"
   IFS=$'\t' read -r tag location <<<"$tag_and_location"
   # A group of our own: destroy.sh deletes the whole group, so never reuse someone else's.
   [[ $tag == "$GROUP_TAG_VALUE" ]] ||
@@ -244,7 +244,7 @@ check_existing_vm() {
   $group_exists || return 0
   local row size port config image was_secure
   row=$(az_query '' vm list --resource-group "$RESOURCE_GROUP" --query \
-    "[?name=='$VM_NAME'] | [0].[hardwareProfile.vmSize, tags.chatmsg_port, tags.chatmsg_config, tags.chatmsg_image, tags.chatmsg_secure]" \
+    "[?name=='$VM_NAME'].[hardwareProfile.vmSize, tags.chatmsg_port, tags.chatmsg_config, tags.chatmsg_image, tags.chatmsg_secure]" \
     -o tsv) || az_failed "looking for VM $VM_NAME"
   [[ -n $row ]] || return 0
   vm_exists=true
@@ -281,7 +281,7 @@ allowed_regions() {
 # The size in a region: "family<TAB>vCPUs<TAB>restrictions", empty when the region does not offer it.
 size_in_region() {
   az_query "standardBasv2Family	2	" vm list-skus --location "$1" --size "$VM_SIZE" --resource-type virtualMachines \
-    --query "[?name=='$VM_SIZE'] | [0].[family, capabilities[?name=='vCPUs'].value | [0], join(',', restrictions[?type=='Location'].reasonCode)]" \
+    --query "[?name=='$VM_SIZE'].[family, capabilities[?name=='vCPUs'].value | [0], join(',', restrictions[?type=='Location'].reasonCode)]" \
     -o tsv
 }
 
@@ -371,7 +371,7 @@ ensure_firewall() {
 read_public_ip() {
   local row
   row=$(az_query "$1" network public-ip list \
-    --resource-group "$RESOURCE_GROUP" --query "[?name=='$(public_ip_name)'] | [0].[ipAddress, dnsSettings.fqdn]" -o tsv) ||
+    --resource-group "$RESOURCE_GROUP" --query "[?name=='$(public_ip_name)'].[ipAddress, dnsSettings.fqdn]" -o tsv) ||
     az_failed "reading public IP $(public_ip_name)"
   IFS=$'\t' read -r public_ip fqdn <<<"$row"
   [[ $fqdn != None ]] || fqdn=''

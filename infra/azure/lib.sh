@@ -95,7 +95,8 @@ az_run() {
 # ("(InvalidTemplateDeployment) ...") and the inner ones ("Exception Details: (SkuNotAvailable) ...").
 az_error_code() {
   local codes known
-  codes=$(grep -oE '\([A-Z][A-Za-z]+\)|Code: [A-Z][A-Za-z]+' "$AZ_ERROR_FILE" 2>/dev/null | sed 's/^Code: //; s/[()]//g') || true
+  codes=$(grep -oE '\([A-Z][A-Za-z]+\)|Code: [A-Z][A-Za-z]+|"code": ?"[A-Z][A-Za-z]+"' "$AZ_ERROR_FILE" 2>/dev/null |
+    sed -E 's/^Code: //; s/^"code": ?"(.*)"$/\1/; s/[()]//g') || true
   # Quota errors come as OperationNotAllowed ("... exceeding approved ... Cores quota") or QuotaExceeded.
   if grep -qi 'quota' "$AZ_ERROR_FILE" 2>/dev/null && grep -qx 'OperationNotAllowed' <<<"$codes"; then codes+=$'\nQuotaExceeded'; fi
   for known in SkuNotAvailable RequestDisallowedByAzure RequestDisallowedByPolicy QuotaExceeded InvalidResourceLocation \
