@@ -115,8 +115,6 @@ done
 [[ -z $dns_label || $dns_label =~ ^[a-z][a-z0-9-]{1,61}[a-z0-9]$ ]] ||
   usage_error "bad DNS label '$dns_label': 3-63 lower-case letters, digits and hyphens, starting with a letter"
 [[ -n $tls_dir ]] || tls_dir=$REPO_ROOT/.chatmsg-tls/$RESOURCE_GROUP
-$secure || [[ -z ${CHATMSG_TLS_DIR:-} && $tls_dir == "$REPO_ROOT/.chatmsg-tls/$RESOURCE_GROUP" ]] ||
-  usage_error "--tls-dir needs --secure"
 
 # What this run found and made; the steps below fill these in.
 group_exists=false group_created=false vm_exists=false

@@ -142,7 +142,6 @@ describe('deploy.sh --dry-run', () => {
     [['--port', '70000'], /bad port '70000'/],
     [['--port', '22'], /port 22 is the VM's SSH: pick another, e.g. 443 or 5151/],
     [['--dns-label', 'Chat_1'], /bad DNS label 'Chat_1'/],
-    [['--tls-dir', '/tmp/x'], /--tls-dir needs --secure/],
     [['--size'], /--size needs a value/],
     [['--image', 'Ubuntu2404'], /expected a URN/],
     [['--bogus'], /unknown option '--bogus'/],

@@ -1,6 +1,7 @@
 import { execa, type Result } from 'execa';
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,15 @@ export const FAKE_AZ = fileURLToPath(new URL('./fake-az.sh', import.meta.url));
 
 /** An address from TEST-NET-2 (RFC 5737): never routed, so it cannot be anyone's real address. */
 export const TEST_SSH_SOURCE = '198.51.100.7';
+
+/** A port of 127.0.0.1 that was free a moment ago: nothing listens there. */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 /** Bundles the server into a fresh temporary file, as `npm run bundle` does. */
 export async function bundleServer(): Promise<string> {

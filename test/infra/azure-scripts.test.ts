@@ -1,35 +1,27 @@
 import { execa } from 'execa';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { AZURE_DIR, azEnvironment, bundleServer, deployedGroup, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
+import { AZURE_DIR, azEnvironment, closedPort as freePort, deployedGroup, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
 
-// The scripts' own logic with `az` replaced by fake-az.sh (Azure is out of reach here), against a REAL
-// CHAT-MSG server on 127.0.0.1 standing in for the VM's public address.
-let bundle: string;
+// status.sh and destroy.sh with `az` replaced by fake-az.sh (Azure is out of reach here), against a
+// REAL CHAT-MSG server on 127.0.0.1 standing in for the VM's public address (deploy.sh: azure-deploy.test.ts).
 let server: RunningServer;
 let closedPort: number;
 
 beforeAll(async () => {
-  bundle = await bundleServer();
   server = await startServer();
-  // A port that was free a moment ago: nothing listens there.
-  const probe: Server = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  closedPort = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
+  closedPort = await freePort();
 });
 afterAll(async () => {
   await server?.stop();
 });
 
-const deployArgs = () => ['--ssh-source', TEST_SSH_SOURCE, '--server-bundle', bundle];
-/** Arguments that get each script past its option checks to the az calls. */
+/** Arguments that get each script past its option checks to the az calls (deploy.sh: no bundle needed). */
 const argsFor = (script: string): string[] =>
-  script === 'deploy.sh' ? deployArgs() : script === 'destroy.sh' ? ['--yes'] : [];
+  script === 'deploy.sh' ? ['--ssh-source', TEST_SSH_SOURCE, '--server-bundle', '/nonexistent'] : script === 'destroy.sh' ? ['--yes'] : [];
 const startsWith = (calls: string[], prefix: string) => calls.filter((call) => call.startsWith(prefix));
 
 describe('every script checks az first', () => {
