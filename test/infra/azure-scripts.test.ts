@@ -1,7 +1,4 @@
 import { execa } from 'execa';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { AZURE_DIR, azEnvironment, closedPort as freePort, deployedGroup, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
