@@ -200,11 +200,10 @@ render() {
 # The bundle, built before anything else (a failed build stops everything).
 build_bundle() {
   if [[ -z $server_bundle ]]; then
-    server_bundle=$REPO_ROOT/dist/bundle/chatmsg-server.mjs
+    # A fresh file of this run: a failed build leaves no stale bundle to deploy.
+    server_bundle=$WORK_DIR/chatmsg-server.mjs
     log "bundling the server (npm run bundle)"
-    # Never a stale bundle: a failed build leaves no file behind to deploy.
-    rm -f "$server_bundle"
-    (cd "$REPO_ROOT" && npm run -s bundle) >&2 ||
+    (cd "$REPO_ROOT" && npm run -s bundle -- --outfile "$server_bundle") >&2 ||
       die "npm run bundle failed (see above): fix the build, or pass --server-bundle FILE; nothing was created"
   fi
   [[ -f $server_bundle ]] || die "no server bundle at $server_bundle: run npm run bundle, or pass --server-bundle FILE; nothing was created"

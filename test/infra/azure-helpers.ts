@@ -133,12 +133,12 @@ export interface AzEnvironment {
 
 /**
  * An environment for the infra scripts: `az` is fake-az.sh answering from `world` (defaultWorld() with
- * these fields replaced), or missing altogether with `az: 'missing'`. HOME is an empty directory, so no
+ * these fields replaced), or missing altogether with `az: 'missing'`; `commands` shadows others. HOME is an empty directory, so no
  * SSH key of the machine is picked up.
  */
 export async function azEnvironment(
   world: Partial<FakeWorld> = {},
-  { az = 'fake' }: { az?: 'fake' | 'missing' } = {},
+  { az = 'fake', commands = {} }: { az?: 'fake' | 'missing'; commands?: Record<string, string> } = {},
 ): Promise<AzEnvironment> {
   const dir = await mkdtemp(join(tmpdir(), 'chatmsg-az-'));
   const bin = join(dir, 'bin');
@@ -148,6 +148,10 @@ export async function azEnvironment(
   await mkdir(join(dir, 'home'));
   await writeFile(worldFile, JSON.stringify({ ...defaultWorld(), ...world }));
   if (az === 'fake') await symlink(FAKE_AZ, join(bin, 'az'));
+  // Other commands replaced by a bash body (a failing npm, curl or openssl).
+  for (const [name, body] of Object.entries(commands)) {
+    await writeFile(join(bin, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+  }
   const env: Record<string, string> = {
     PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     HOME: join(dir, 'home'),
