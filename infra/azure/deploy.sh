@@ -269,9 +269,10 @@ check_existing_vm() {
   fi
 }
 
-# Azure for Students allows a few regions only (the policy assignment sys.regionrestriction).
+# Azure for Students allows a few regions only (the policy assignment sys.regionrestriction). Without
+# --disable-scope-strict-match the CLI lists only assignments made at the subscription itself.
 allowed_regions() {
-  az_query "$LOCATION" policy assignment list \
+  az_query "$LOCATION" policy assignment list --disable-scope-strict-match \
     --query "[?name=='sys.regionrestriction'] | [0].parameters.listOfAllowedLocations.value" -o tsv
 }
 

@@ -155,6 +155,7 @@ describe('deploy.sh --dry-run', () => {
   it('checks region policy, size and quota before it creates anything', async () => {
     const { lines, find } = await deployDryRun();
     const policy = find('az policy assignment list');
+    expect(policy).toContain(' --disable-scope-strict-match ');
     expect(flagValue(policy, '--query')).toBe("[?name=='sys.regionrestriction'] | [0].parameters.listOfAllowedLocations.value");
     const skus = find('az vm list-skus');
     expect(flagValue(skus, '--location')).toBe('westeurope');
