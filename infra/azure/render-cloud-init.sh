@@ -131,10 +131,12 @@ render_cloud_init() {
 
 # A here-document writing one file; the marker cannot occur in any of the files (checked).
 readonly END_MARKER=CHATMSG_FILE_END
+# $4 decodes the here-document ("base64 -d | gunzip"): its first command reads it, the last writes the file.
 script_file() {
-  local path=$1 mode=$2 source=$3 decode=${4:-cat}
+  local path=$1 mode=$2 source=$3 decode=${4:-cat} pipe=''
   if grep -qx "$END_MARKER" "$source"; then die "$source contains the line $END_MARKER"; fi
-  printf "%s >'%s' <<'%s'\n" "$decode" "$path" "$END_MARKER"
+  if [[ $decode == *' | '* ]]; then pipe=" | ${decode#* | }" decode=${decode%% | *}; fi
+  printf "%s <<'%s'%s >'%s'\n" "$decode" "$END_MARKER" "$pipe" "$path"
   cat "$source"
   # $(...) drops a final newline: empty means the file ends with one.
   if [[ -n $(tail -c 1 "$source") ]]; then echo; fi
