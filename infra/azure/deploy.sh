@@ -147,16 +147,17 @@ az_failed() {
 
 # A failed run says what it leaves behind, so nothing is paid for unknowingly.
 report_leftovers() {
-  local status=$1
+  local status=$1 made=''
   ((status != 0)) && ! $DRY_RUN || return 0
+  if ((${#created[@]})); then made=$(printf '%s, ' "${created[@]}") && made=${made%, }; fi
   if $group_created && $cleanup_on_failure; then
-    log "--cleanup-on-failure: deleting resource group $RESOURCE_GROUP, created by this run${created[*]:+ (${created[*]})}"
+    log "--cleanup-on-failure: deleting resource group $RESOURCE_GROUP, created by this run${made:+ ($made)}"
     az_run group delete --name "$RESOURCE_GROUP" --yes --no-wait ||
       log "the cleanup failed too: run infra/azure/destroy.sh -g $RESOURCE_GROUP"
   elif $group_created; then
-    log "left behind: resource group $RESOURCE_GROUP ($LOCATION) with ${created[*]:-nothing in it yet}: run deploy.sh again once fixed, or delete it with infra/azure/destroy.sh -g $RESOURCE_GROUP"
+    log "left behind: resource group $RESOURCE_GROUP ($LOCATION) with ${made:-nothing in it yet}: run deploy.sh again once fixed, or delete it with infra/azure/destroy.sh -g $RESOURCE_GROUP"
   elif $group_exists; then
-    log "resource group $RESOURCE_GROUP existed before this run and is kept${created[*]:+ (this run added ${created[*]})}: infra/azure/destroy.sh -g $RESOURCE_GROUP deletes it"
+    log "resource group $RESOURCE_GROUP existed before this run and is kept${made:+ (this run added $made)}: infra/azure/destroy.sh -g $RESOURCE_GROUP deletes it"
   fi
 }
 EXIT_HOOK=report_leftovers
@@ -390,11 +391,13 @@ ensure_public_ip() {
 
 # The certificate names the VM's address and DNS name; the CA's key never leaves this machine.
 cert_covers() {
-  local cert=$tls_dir/server.crt name
+  local cert=$tls_dir/server.crt name names
   [[ -f $cert && -f $tls_dir/server.key && -f $tls_dir/ca.crt ]] || return 1
   openssl x509 -in "$cert" -noout -checkend 86400 >/dev/null || return 1
+  # -text, not -ext subjectAltName: LibreSSL (macOS) has no -ext.
+  names=$(openssl x509 -in "$cert" -noout -text | grep -A1 'Subject Alternative Name' | tail -n 1)
   for name in "$public_ip" ${fqdn:+"$fqdn"}; do
-    openssl x509 -in "$cert" -noout -ext subjectAltName | grep -Eq "(IP Address|DNS):$name(,|\$)" || return 1
+    grep -Eq "(IP Address|DNS):$name(,|\$)" <<<"$names" || return 1
   done
 }
 

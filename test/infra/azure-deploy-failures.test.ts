@@ -172,7 +172,7 @@ describe('Azure refuses after the checks passed (capacity, quota or policy chang
     expect(line).toMatch(hint);
     // az's own message is shown too.
     expect(stderr).toContain(kind);
-    expect(stderr).toMatch(/^deploy: left behind: resource group chatmsg-lab \(westeurope\) with NSG chatmsg-server-nsg public IP chatmsg-server-ip: run deploy\.sh again once fixed, or delete it with infra\/azure\/destroy\.sh -g chatmsg-lab$/m);
+    expect(stderr).toMatch(/^deploy: left behind: resource group chatmsg-lab \(westeurope\) with NSG chatmsg-server-nsg, public IP chatmsg-server-ip: run deploy\.sh again once fixed, or delete it with infra\/azure\/destroy\.sh -g chatmsg-lab$/m);
     expect(calls.at(-1)).toMatch(/^vm create /);
   });
 
@@ -200,7 +200,7 @@ describe('Azure refuses after the checks passed (capacity, quota or policy chang
     const { result, calls, world, stderr } = await deploy({ fail: { 'vm create': 'SkuNotAvailable' } }, ['--cleanup-on-failure']);
     expect(result.exitCode).toBe(1);
     expect(stderr).toMatch(
-      /^deploy: --cleanup-on-failure: deleting resource group chatmsg-lab, created by this run \(NSG chatmsg-server-nsg public IP chatmsg-server-ip\)$/m,
+      /^deploy: --cleanup-on-failure: deleting resource group chatmsg-lab, created by this run \(NSG chatmsg-server-nsg, public IP chatmsg-server-ip\)$/m,
     );
     expect(calls.slice(-2)).toEqual([expect.stringMatching(/^vm create /), 'group delete --name chatmsg-lab --yes --no-wait']);
     expect(world.groups).toEqual({});

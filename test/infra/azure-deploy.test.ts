@@ -95,7 +95,7 @@ describe('deploy.sh, first run', () => {
       /^deploy: error: the server did not answer within 1 s: see infra\/README\.md, Troubleshooting \(ssh azureuser@127\.0\.0\.1, then sudo cat \/var\/log\/cloud-init-output\.log\)$/m,
     );
     expect(String(result.stderr)).toMatch(
-      /^deploy: left behind: resource group chatmsg-lab \(westeurope\) with NSG chatmsg-server-nsg public IP chatmsg-server-ip VM chatmsg-server: run deploy\.sh again once fixed, or delete it with infra\/azure\/destroy\.sh -g chatmsg-lab$/m,
+      /^deploy: left behind: resource group chatmsg-lab \(westeurope\) with NSG chatmsg-server-nsg, public IP chatmsg-server-ip, VM chatmsg-server: run deploy\.sh again once fixed, or delete it with infra\/azure\/destroy\.sh -g chatmsg-lab$/m,
     );
   });
 });
