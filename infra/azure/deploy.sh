@@ -432,7 +432,9 @@ start_if_stopped() {
     --query "instanceView.statuses[?starts_with(code, 'PowerState/')].displayStatus | [0]" -o tsv) ||
     az_failed "reading the power state of VM $VM_NAME"
   [[ $state != 'VM running' ]] || return 0
-  log "VM $VM_NAME is ${state#VM }${state:+: }starting it (the daily auto-shutdown deallocates it)"
+  local shown=${state#VM }
+  [[ -n $shown && $shown != None ]] || shown='not running'
+  log "VM $VM_NAME is $shown: starting it (the daily auto-shutdown deallocates it)"
   az_do vm start --resource-group "$RESOURCE_GROUP" --name "$VM_NAME" -o none || az_failed "starting VM $VM_NAME"
 }
 

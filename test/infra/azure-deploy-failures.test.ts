@@ -206,6 +206,16 @@ describe('Azure refuses after the checks passed (capacity, quota or policy chang
     expect(world.groups).toEqual({});
   });
 
+  it('--cleanup-on-failure that fails too says to run destroy.sh', async () => {
+    const { result, calls, stderr } = await deploy(
+      { fail: { 'vm create': 'SkuNotAvailable', 'group delete': 'AuthorizationFailed' } },
+      ['--cleanup-on-failure'],
+    );
+    expect(result.exitCode).toBe(1);
+    expect(stderr).toMatch(/^deploy: the cleanup failed too: run infra\/azure\/destroy\.sh -g chatmsg-lab$/m);
+    expect(calls.at(-1)).toBe('group delete --name chatmsg-lab --yes --no-wait');
+  });
+
   it('--cleanup-on-failure never deletes a group that existed before this run', async () => {
     const group = deployedGroup();
     group.vms = {};
@@ -240,13 +250,15 @@ describe('every az call can fail', () => {
     ['network nsg list', 'looking for NSG chatmsg-server-nsg'],
     ['network nsg create', 'creating NSG chatmsg-server-nsg'],
     ['network nsg rule', `opening port ${'PORT'} (NSG rule allow-chatmsg)`],
+    ['network nsg rule@2', `opening SSH to ${TEST_SSH_SOURCE} (NSG rule allow-ssh-from-caller)`],
     ['network public-ip list', 'reading public IP chatmsg-server-ip'],
     ['network public-ip create', 'creating public IP chatmsg-server-ip (DNS name '],
     ['vm create', 'creating VM chatmsg-server (Standard_B2ats_v2 in westeurope)'],
     ['vm auto-shutdown', 'setting the daily auto-shutdown of VM chatmsg-server'],
   ];
-  it.each(fresh)('first deploy: %s', async (command, what) => {
-    const { result, calls, stderr } = await deploy({ fail: { [command]: 'AuthorizationFailed' } });
+  it.each(fresh)('first deploy: %s', async (failing, what) => {
+    const [command, nth] = failing.split('@') as [string, string | undefined];
+    const { result, calls, stderr } = await deploy({ fail: { [command]: `AuthorizationFailed${nth ? `@${nth}` : ''}` } });
     expect(result.exitCode).toBe(1);
     expect(stderr).toContain('does not have authorization to perform action');
     const lines = errorLines(stderr);

@@ -114,6 +114,8 @@ describe('deploy.sh, run again', () => {
     expect(startsWith(calls, 'vm run-command')).toEqual([]);
     expect(startsWith(calls, 'vm auto-shutdown')).toHaveLength(1);
     expect(String(again.stderr)).toMatch(/^deploy: VM chatmsg-server exists and runs this port, these options and this server: kept$/m);
+    expect(String(again.stderr)).toMatch(/^deploy: resource group chatmsg-lab exists \(made by deploy\.sh\), kept$/m);
+    expect(String(again.stderr)).toMatch(new RegExp(`^deploy: waiting for the server at 127\\.0\\.0\\.1:${server.port} \\(cloud-init installs Node\\.js and the service, a few minutes\\)$`, 'm'));
   });
 
   it('starts a VM the daily auto-shutdown deallocated, then waits for the server', async () => {
@@ -207,6 +209,14 @@ describe('deploy.sh, run again', () => {
       /^deploy: error: VM chatmsg-server exists with size Standard_B1ms; --size Standard_B2ats_v2 needs a new VM: run infra\/azure\/destroy\.sh -g chatmsg-lab first, or leave --size out$/m,
     );
     expect((await az.calls()).at(-1)).toMatch(/^vm list /);
+  });
+
+  it('without --size keeps the size of the VM that exists', async () => {
+    const az = await azEnvironment({ groups: { 'chatmsg-lab': deployedGroup({ size: 'Standard_B1ms', tags: { chatmsg_port: String(server.port) } }) } });
+    const result = await runScript('deploy.sh', deployArgs(), az.env);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(String(result.stderr)).toMatch(/^deploy: VM chatmsg-server exists with size Standard_B1ms: kept$/m);
+    expect(String(result.stdout)).toMatch(/, westeurope, Standard_B1ms\)$/m);
   });
 
   it('refuses a changed --image: that needs a new VM', async () => {

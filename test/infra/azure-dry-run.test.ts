@@ -210,6 +210,8 @@ describe('deploy.sh --dry-run', () => {
     const result = await runScript('deploy.sh', ['--dry-run', '--server-bundle', bundle], { ...az.env, PATH: az.env.PATH! });
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(String(result.stderr)).not.toMatch(/asking the Internet/);
+    expect(String(result.stderr)).toMatch(/^deploy: dry run: SSH source left as <your-ip> \(give --ssh-source to see it filled in\)$/m);
+    expect(String(result.stderr)).toMatch(/^deploy: dry run: would wait until <public-ip>:5151 answers \(chatmsg-probe --wait 900\)$/m);
     const ssh = azLines(String(result.stdout)).find((line) => line.includes('allow-ssh-from-caller'))!;
     expect(flagValue(ssh, '--source-address-prefixes')).toBe('<your-ip>/32');
   });
@@ -218,6 +220,7 @@ describe('deploy.sh --dry-run', () => {
     const az = await azEnvironment();
     const result = await runScript('deploy.sh', ['--dry-run', '--ssh-source', TEST_SSH_SOURCE], { ...az.env, npm_config_loglevel: 'error' });
     expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(String(result.stderr)).toMatch(/^deploy: bundling the server \(npm run bundle\)$/m);
     expect(String(result.stderr)).toMatch(/bundle-server: wrote .*chatmsg-server\.mjs/);
     expect(azLines(String(result.stdout)).some((line) => line.startsWith('az vm create'))).toBe(true);
   });

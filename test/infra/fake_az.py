@@ -10,7 +10,7 @@ real. Errors carry the CLI's texts and exit codes (1, or 3 for a missing resourc
 
 world["fail"] maps a command ("vm create") to an error to answer with instead (SkuNotAvailable,
 QuotaExceeded, RequestDisallowedByAzure, InvalidResourceLocation, AuthorizationFailed): what Azure
-says when capacity or policy changed after the scripts checked.
+says when capacity or policy changed after the scripts checked. "Kind@2" fails the second such call.
 """
 import json
 import os
@@ -172,7 +172,13 @@ def run(args, world):
     command3 = ' '.join(words[:3])
     for key in (command3, command):
         if key in world.get('fail', {}):
-            injected_failure(world['fail'].pop(key), {
+            # "Kind@2": the second such call fails, the first succeeds.
+            kind, _, nth = world['fail'][key].partition('@')
+            if nth and int(nth) > 1:
+                world['fail'][key] = f'{kind}@{int(nth) - 1}'
+                break
+            del world['fail'][key]
+            injected_failure(kind, {
                 'location': option(args, '-l', '--location') or 'westeurope', 'size': option(args, '--size'),
                 'name': option(args, '-n', '--name'), 'group': option(args, '-g', '--resource-group'),
                 'existing': world.get('fail_existing_location', 'westeurope')})
