@@ -119,8 +119,9 @@ done
 # What this run found and made; the steps below fill these in.
 group_exists=false group_created=false vm_exists=false
 vm_tags_config='' created=()
-# Kept after the run (git-ignored), to read what the VM got.
+# Kept after the run (git-ignored), to read what the VM got; private (with --secure it holds the server key).
 custom_data=$REPO_ROOT/dist/azure/cloud-init.yaml
+umask 077
 public_ip='' fqdn=''
 # The certificate and key the VM gets (--secure), as render-cloud-init.sh options.
 tls_files='' tls_args=()

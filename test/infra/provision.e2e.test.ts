@@ -189,9 +189,12 @@ describe('re-provisioned to the secure variant on port 443, and back', () => {
     secure = await reprovision(['--port', '443', '--tls-cert', join(tlsDir, 'server.crt'), '--tls-key', join(tlsDir, 'server.key')]);
   }, 120_000);
 
-  it('the script provisions and reports success the way deploy.sh checks it', () => {
+  it('the script provisions and reports success the way deploy.sh checks it, the server file byte for byte', async () => {
     expect(secure.exitCode, secure.stderr).toBe(0);
     expect(secure.stdout).toContain('chatmsg: re-provisioned');
+    const installed = await host.exec(['sha256sum', '/opt/chatmsg/chatmsg-server.mjs']);
+    const local = await execa('sha256sum', [bundle]);
+    expect(installed.stdout.split(' ')[0]).toBe(local.stdout.split(' ')[0]);
   });
 
   it('serves TLS 1.3 on 443 with the certificate for the address, checked against the lab CA', async () => {
