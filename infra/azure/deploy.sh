@@ -36,6 +36,7 @@
 #   --server-bundle FILE       use this bundled server instead of running npm run bundle
 #   --wait-timeout S           how long to wait for the server to answer (default 900)
 #   --cleanup-on-failure       if the deploy fails, delete the resource group this run created
+#                              CHATMSG_OUTPUT_DIR      dist/azure (where the rendered cloud-init.yaml is kept)
 #   --dry-run                  print every az command instead of running it (no Azure account needed)
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -120,7 +121,7 @@ done
 group_exists=false group_created=false vm_exists=false
 vm_tags_config='' created=()
 # Kept after the run (git-ignored), to read what the VM got; private (with --secure it holds the server key).
-custom_data=$REPO_ROOT/dist/azure/cloud-init.yaml
+custom_data=${CHATMSG_OUTPUT_DIR:-$REPO_ROOT/dist/azure}/cloud-init.yaml
 umask 077
 public_ip='' fqdn=''
 # The certificate and key the VM gets (--secure), as render-cloud-init.sh options.

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { azEnvironment, azLines, bundleServer, flagValue, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
 
@@ -192,7 +192,10 @@ describe('deploy.sh --dry-run', () => {
 
   it('--secure: the VM gets a certificate and key, never the CA key, and runs --tls with a registry', async () => {
     const { find, result } = await deployDryRun(['--secure']);
-    const customData = await readFile(flagValue(find('az vm create'), '--custom-data')!, 'utf8');
+    const customDataPath = flagValue(find('az vm create'), '--custom-data')!;
+    // It holds the server key: private to the user.
+    expect((await stat(customDataPath)).mode & 0o777).toBe(0o600);
+    const customData = await readFile(customDataPath, 'utf8');
     expect(customData).toContain('path: /etc/chatmsg/tls/server.crt');
     expect(customData).toContain('path: /etc/chatmsg/tls/server.key');
     expect(customData.match(/BEGIN CERTIFICATE/g)).toHaveLength(1);

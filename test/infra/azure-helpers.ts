@@ -157,6 +157,8 @@ export async function azEnvironment(
     HOME: join(dir, 'home'),
     FAKE_AZ_LOG: log,
     FAKE_AZ_WORLD: worldFile,
+    // Each test its own rendered custom data: test files run in parallel.
+    CHATMSG_OUTPUT_DIR: join(dir, 'out'),
   };
   return {
     env,
