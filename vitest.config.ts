@@ -7,5 +7,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A temporary folder per run that must be empty again at the end (test/helpers/temp-guard.ts).
+    globalSetup: ['./test/helpers/temp-guard.ts'],
+    // The default output, then one summary of what was skipped for a missing tool (test/helpers/tools.ts).
+    reporters: ['default', './test/helpers/skip-summary.ts'],
   },
 });
