@@ -19,8 +19,9 @@ export function summarize(skipped: { fullName: string; file: string }[]): { line
   const byReason = new Map<string, { tests: number; files: Set<string> }>();
   const silent: string[] = [];
   for (const test of skipped) {
-    const reasons = SKIP_MARK.exec(test.fullName)?.[1]?.split(', ');
-    if (!reasons) {
+    // A skipped suite inside a skipped suite: each says why, the test counts once per reason.
+    const reasons = new Set([...test.fullName.matchAll(SKIP_MARK)].flatMap((match) => match[1]!.split(', ')));
+    if (reasons.size === 0) {
       silent.push(`${test.file} > ${test.fullName}`);
       continue;
     }

@@ -48,6 +48,8 @@ const SETUP_MACHINE = 'sudo bash scripts/setup-machine.sh';
 export const TOOLS = {
   tshark: { missing: 'tshark not installed', install: apt('tshark'), isPresent: () => onPath('tshark') },
   tcpdump: { missing: 'tcpdump not installed', install: apt('tcpdump'), isPresent: () => onPath('tcpdump') },
+  // scripts/make-lab-ca.sh makes the lab's certificates with it.
+  openssl: { missing: 'openssl not installed', install: apt('openssl'), isPresent: () => onPath('openssl') },
   shellcheck: { missing: 'shellcheck not installed', install: apt('shellcheck'), isPresent: () => onPath('shellcheck') },
   // setup-machine.sh installs it without letting it configure this machine at the next boot.
   'cloud-init': { missing: 'cloud-init not installed', install: SETUP_MACHINE, isPresent: () => onPath('cloud-init') },
@@ -80,7 +82,7 @@ export interface ToolCheck {
   title(title: string): string;
 }
 
-export const SKIP_MARK = /\(skipped: ([^)]+)\)/;
+export const SKIP_MARK = /\(skipped: ([^)]+)\)/g;
 
 export const inCi = (): boolean => process.env['CI'] === 'true';
 
