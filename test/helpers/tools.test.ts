@@ -1,8 +1,8 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from './temp-dir.js';
-import { onPath, requireTool } from './tools.js';
+import { onPath, requireTool, TOOLS } from './tools.js';
 
 const saved = { PATH: process.env['PATH'], CI: process.env['CI'] };
 afterEach(() => {
@@ -51,5 +51,20 @@ describe('requireTool', () => {
     await expect(requireTool('tshark', 'tcpdump')).rejects.toThrow(
       'CI=true needs every tool, but: tcpdump not installed. Install: sudo apt-get install tcpdump',
     );
+  });
+});
+
+describe('scripts/setup-machine.sh, which .ci/run runs before CI=true npm test', () => {
+  it('installs every package a skipped test tells people to install', async () => {
+    const script = await readFile(new URL('../../scripts/setup-machine.sh', import.meta.url), 'utf8');
+    const installed = [...script.matchAll(/^(?:packages=\(|for pkg in )([^)\n;]+)/gm)].flatMap((match) => match[1]!.split(' '));
+    const asked = Object.values(TOOLS).flatMap((tool) => /^sudo apt-get install (\S+)$/.exec(tool.install)?.[1] ?? []);
+    expect(asked.length).toBeGreaterThan(5);
+    for (const pkg of asked) expect(installed, pkg).toContain(pkg);
+  });
+
+  it('is what .ci/run runs, then the suite with CI=true', async () => {
+    const run = await readFile(new URL('../../.ci/run', import.meta.url), 'utf8');
+    expect(run).toMatch(/^bash scripts\/setup-machine\.sh\n(.*\n)*CI=true npm test\n$/m);
   });
 });
