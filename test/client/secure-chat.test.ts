@@ -18,7 +18,7 @@ function chat(channelBinding = '') {
   const notices: string[] = [];
   const warnings: string[] = [];
   const secure: SecureChat = new SecureChat(
-    { keyFile: join(dir, 'me.key') },
+    { keyFile: join(dir, 'me.key'), server: '127.0.0.1:5151' },
     {
       send: (line) => {
         sent.push(line);
@@ -44,12 +44,14 @@ describe('SecureChat (client side, no sockets)', () => {
     await until(() => plain.sent.length === 1);
     expect(plain.sent).toEqual(['AUTH alice']);
     plain.secure.received(`CHALLENGE ${Buffer.alloc(32).toString('base64')} lab none`);
+    await until(() => plain.sent.length === 2);
     expect(plain.sent[1]).toMatch(/^PROVE \S{88}$/);
 
     const tls = chat(Buffer.alloc(32, 1).toString('base64'));
     tls.secure.command('/auth alice');
     await until(() => tls.sent.length === 1);
     tls.secure.received(`CHALLENGE ${Buffer.alloc(32).toString('base64')} lab none`);
+    await until(() => tls.warnings.length === 1);
     expect(tls.sent).toEqual(['AUTH alice']);
     expect(tls.warnings.join('\n')).toMatch(/does not bind the login to our TLS connection/);
   });
