@@ -1,25 +1,21 @@
 import fc from 'fast-check';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observeSeals } from '../../src/crypto/aead.js';
-import { ScriptedConnection, ScriptedPeer } from './helpers/scripted-server.js';
+import { workspace } from '../secure/helpers/workspace.js';
+import { interfere, interference, ScriptedConnection, ScriptedPeer } from './helpers/scripted-server.js';
 
-let dir: string;
+let ws: Awaited<ReturnType<typeof workspace>>;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'chatmsg-nonces-'));
+  ws = await workspace();
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await ws?.remove();
 });
 
 /** What a malicious server (or the user) can make happen around Alice's messages to Bob. */
 const event = fc.oneof(
   { weight: 5, arbitrary: fc.constant({ kind: 'send' as const }) },
-  fc.constant({ kind: 'left' as const }),
-  fc.constant({ kind: 'joined' as const }),
-  fc.constant({ kind: 'forget' as const }),
+  interference,
   fc.constant({ kind: 'reconnect' as const }),
   /** Bob logs in again: KEYS answers carry a new prekey from now on. */
   fc.constant({ kind: 'new-prekey' as const }),
@@ -33,7 +29,7 @@ describe('SecureChat never encrypts twice under one (key, nonce), whatever the s
   it('holds over random sequences of sends, LEFT, JOINED, KEYS answers, /forget and reconnects', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 30 }), async (events) => {
-        const keyFile = join(dir, `alice-${runs++}.key`);
+        const keyFile = ws.path(`alice-${runs++}.key`);
         const bob = new ScriptedPeer('bob');
         let served = bob.current;
         const keysFor = () => bob.keysReply(served);
@@ -57,10 +53,8 @@ describe('SecureChat never encrypts twice under one (key, nonce), whatever the s
                 break;
               case 'left':
               case 'joined':
-                alice.inject(`${step.kind.toUpperCase()} bob`);
-                break;
               case 'forget':
-                alice.chat.command('/forget bob');
+                interfere(alice, 'bob', step);
                 break;
               case 'reconnect':
                 alice = new ScriptedConnection('alice', keyFile, keysFor);

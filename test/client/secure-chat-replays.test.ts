@@ -1,28 +1,24 @@
 import fc from 'fast-check';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../src/crypto/key-file.js';
 import { OutboundSession } from '../../src/crypto/outbound-session.js';
 import { verifyPeerKeys } from '../../src/crypto/prekey.js';
-import { ScriptedConnection, ScriptedPeer } from './helpers/scripted-server.js';
+import { workspace } from '../secure/helpers/workspace.js';
+import { interfere, interference, ScriptedConnection, ScriptedPeer } from './helpers/scripted-server.js';
 
-let dir: string;
+let ws: Awaited<ReturnType<typeof workspace>>;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'chatmsg-replays-'));
+  ws = await workspace();
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await ws?.remove();
 });
 
 /** What Bob, a malicious server or Alice herself can make happen while Bob writes to Alice. */
 const event = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'fresh' as const }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('replay' as const), index: fc.nat() }) },
-  fc.constant({ kind: 'left' as const }),
-  fc.constant({ kind: 'joined' as const }),
-  fc.constant({ kind: 'forget' as const }),
+  interference,
   /** Bob logs in again: new prekey, new session. */
   fc.constant({ kind: 'bob-reconnects' as const }),
   /** Alice's client restarts (a new SecureChat, a new prekey). */
@@ -36,7 +32,7 @@ describe('SecureChat accepts a message once, across LEFT, JOINED, /forget and re
   it('refuses every replay with a visible warning, and accepts every fresh message exactly once', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 30 }), async (events) => {
-        const keyFile = join(dir, `alice-${runs++}.key`);
+        const keyFile = ws.path(`alice-${runs++}.key`);
         const bob = new ScriptedPeer('bob');
         let alice = new ScriptedConnection('alice', keyFile, () => bob.keysReply());
         await alice.login();
@@ -78,10 +74,8 @@ describe('SecureChat accepts a message once, across LEFT, JOINED, /forget and re
             }
             case 'left':
             case 'joined':
-              alice.inject(`${step.kind.toUpperCase()} bob`);
-              break;
             case 'forget':
-              alice.chat.command('/forget bob');
+              interfere(alice, 'bob', step);
               break;
             case 'bob-reconnects':
               bob.newPrekey();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { SecureChat } from '../../../src/client/secure-chat.js';
 import { IdentityKey } from '../../../src/crypto/identity.js';
 import { createPrekey, type Prekey } from '../../../src/crypto/prekey.js';
@@ -109,4 +110,12 @@ export class ScriptedConnection {
         return [];
     }
   }
+}
+
+/** What a malicious server (or the user) can throw in about a peer at any moment: LEFT, JOINED, /forget. */
+export const interference = fc.constantFrom({ kind: 'left' as const }, { kind: 'joined' as const }, { kind: 'forget' as const });
+
+export function interfere(connection: ScriptedConnection, peer: string, { kind }: { kind: 'left' | 'joined' | 'forget' }): void {
+  if (kind === 'forget') connection.chat.command(`/forget ${peer}`);
+  else connection.inject(`${kind.toUpperCase()} ${peer}`);
 }
