@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SecureChat } from '../../src/client/secure-chat.js';
+import { SecureChat, type SecureChatOptions } from '../../src/client/secure-chat.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -13,12 +13,12 @@ afterEach(async () => {
 });
 
 /** A SecureChat whose sends are echoed as sent at once (like a connected ChatConnection). */
-function chat(channelBinding = '') {
+function chat(channelBinding = '', options: Partial<SecureChatOptions> = {}) {
   const sent: string[] = [];
   const notices: string[] = [];
   const warnings: string[] = [];
   const secure: SecureChat = new SecureChat(
-    { keyFile: join(dir, 'me.key'), server: '127.0.0.1:5151' },
+    { keyFile: join(dir, 'me.key'), server: '127.0.0.1:5151', ...options },
     {
       send: (line) => {
         sent.push(line);
@@ -73,5 +73,64 @@ describe('SecureChat (client side, no sockets)', () => {
     await until(() => notices.length === 4);
     expect(notices[3]).toMatch(/not logged in securely yet/);
     expect(secure.busy()).toBe(true);
+  });
+
+  const challenge = (realm: string) => `CHALLENGE ${Buffer.alloc(32, 3).toString('base64')} ${realm} none`;
+
+  /** Starts /auth alice, answers it with `challenge`, and waits until the client proved or refused. */
+  async function authAgainst(client: ReturnType<typeof chat>, realm: string): Promise<boolean> {
+    const before = client.sent.length;
+    const warned = client.warnings.length;
+    client.secure.command('/auth alice');
+    await until(() => client.sent.length === before + 1);
+    client.secure.received(challenge(realm));
+    await until(() => client.sent.length === before + 2 || client.warnings.length > warned);
+    await until(() => !client.secure.busy() || client.sent.length === before + 2);
+    return client.sent.length === before + 2 && client.sent.at(-1)!.startsWith('PROVE ');
+  }
+
+  it('pins the realm at first login, and refuses, loudly, a changed realm or a realm pinned to another server', async () => {
+    const first = chat('', { server: '10.0.0.1:5151' });
+    expect(await authAgainst(first, 'lab')).toBe(true);
+    expect(first.notices.join('\n')).toMatch(/first login at 10\.0\.0\.1:5151: pinned its realm lab in .*me\.key\.realms\.json/);
+    const file = JSON.parse(await readFile(join(dir, 'me.key.realms.json'), 'utf8'));
+    expect(file).toEqual({ version: 1, servers: { '10.0.0.1:5151': { realm: 'lab', since: expect.any(String) } } });
+
+    // The same server again (a new client process): same realm, proved without a word.
+    const again = chat('', { server: '10.0.0.1:5151' });
+    expect(await authAgainst(again, 'lab')).toBe(true);
+    expect(again.warnings).toEqual([]);
+
+    const renamed = chat('', { server: '10.0.0.1:5151' });
+    expect(await authAgainst(renamed, 'lab2')).toBe(false);
+    expect(renamed.warnings.join('\n')).toMatch(/WARNING: 10\.0\.0\.1:5151 announced realm lab2, but it announced lab when first seen .*Not proving/);
+
+    // A relay: another address forwarding the real server's challenge, realm and all.
+    const relay = chat('', { server: '10.6.6.6:5151' });
+    expect(await authAgainst(relay, 'lab')).toBe(false);
+    expect(relay.warnings.join('\n')).toMatch(/WARNING: realm lab belongs to 10\.0\.0\.1:5151 .*but this server is 10\.6\.6\.6:5151.*Not proving/);
+    expect(relay.sent.filter((line) => line.startsWith('PROVE'))).toEqual([]);
+
+    // Only a deliberate /forget-realm (the server really moved) lets the new address in.
+    relay.secure.command('/forget-realm lab');
+    await until(() => relay.notices.some((notice) => /forgot realm lab \(1 server/.test(notice)));
+    expect(await authAgainst(relay, 'lab')).toBe(true);
+  });
+
+  it('keeps realm pins in memory only when told, and refuses to prove outside TLS with --require-tls', async () => {
+    const memory = chat('', { realmsInMemory: true });
+    expect(await authAgainst(memory, 'lab')).toBe(true);
+    await expect(readFile(join(dir, 'me.key.realms.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+
+    const plain = chat('', { requireTls: true });
+    expect(await authAgainst(plain, 'lab')).toBe(false);
+    expect(plain.warnings.join('\n')).toMatch(/--require-tls: this connection is not TLS.*Not proving/);
+
+    const tls = chat(Buffer.alloc(32, 1).toString('base64'), { requireTls: true });
+    tls.secure.command('/auth alice');
+    await until(() => tls.sent.length === 1);
+    tls.secure.received(`CHALLENGE ${Buffer.alloc(32).toString('base64')} lab tls-exporter`);
+    await until(() => tls.sent.length === 2);
+    expect(tls.sent[1]).toMatch(/^PROVE /);
   });
 });
