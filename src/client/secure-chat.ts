@@ -6,6 +6,7 @@ import { OutboundSession, type VerifiedPeer } from '../crypto/outbound-session.j
 import { PinStore } from '../crypto/pin-store.js';
 import { createPrekey, verifyPeerKeys, type Prekey } from '../crypto/prekey.js';
 import { RealmPins } from '../crypto/realm-pins.js';
+import { LowOrderKeyError } from '../crypto/x25519.js';
 import { fingerprint, safetyNumber } from '../crypto/safety-number.js';
 import { appendSessionKey, sessionKeyLogLine } from '../crypto/session-key-log.js';
 import { clientIdKey, isValidClientId, parseCounter, parseServerLine } from '../protocol/index.js';
@@ -61,6 +62,9 @@ interface Peer {
   keys: VerifiedPeer;
   outbound: OutboundSession | undefined;
 }
+
+/** Bounds what a server can make us hold while a KEYS reply is outstanding. */
+const MAX_HELD_PER_PEER = 256;
 
 /** Incoming EMSG kept until the sender's keys are verified. */
 interface Held {
@@ -324,8 +328,10 @@ export class SecureChat {
   #sendEncrypted(id: string, text: string): void {
     const peer = this.#peers.get(clientIdKey(id));
     if (this.#ready && peer !== undefined) {
-      peer.outbound ??= this.#startSession(peer.keys);
-      const { counter, payload } = peer.outbound.seal(text);
+      const session = peer.outbound ?? this.#startSession(peer.keys, text);
+      if (session === undefined) return;
+      peer.outbound = session;
+      const { counter, payload } = session.seal(text);
       this.#io.notice(`e2e to ${id} #${counter}: ${text}`);
       this.#io.send(`EMSG ${id} ${counter} ${payload}`);
       return;
@@ -380,9 +386,20 @@ export class SecureChat {
     this.#flush(id);
   }
 
-  /** A new outbound session: a fresh ephemeral key, so a key never seen before. */
-  #startSession(peer: VerifiedPeer): OutboundSession {
-    const session = new OutboundSession({ id: this.#ownId!, identity: this.#identity! }, peer);
+  /**
+   * A new outbound session: a fresh ephemeral key, so a key never seen before. Undefined (after a
+   * loud refusal of `text` and the peer's keys) when the peer's keys are low-order points.
+   */
+  #startSession(peer: VerifiedPeer, text: string): OutboundSession | undefined {
+    let session: OutboundSession;
+    try {
+      session = new OutboundSession({ id: this.#ownId!, identity: this.#identity! }, peer);
+    } catch (error) {
+      if (!(error instanceof LowOrderKeyError)) throw error;
+      this.#outbox.set(clientIdKey(peer.id), [text, ...(this.#outbox.get(clientIdKey(peer.id)) ?? [])]);
+      this.#keysFailed(peer.id, `${error.message}: the server or someone on the path substituted keys`, true);
+      return undefined;
+    }
     this.#logSessionKey(this.#ownId!, peer.id, session.ephemeral, session.exportKey());
     return session;
   }
@@ -426,6 +443,10 @@ export class SecureChat {
       return;
     }
     const held = this.#inbox.get(clientIdKey(from)) ?? [];
+    if (held.length >= MAX_HELD_PER_PEER) {
+      this.#io.warn(`WARNING: dropped an e2e message from ${from}: ${held.length} already wait for ${from}'s keys`);
+      return;
+    }
     held.push({ counter, payload });
     this.#inbox.set(clientIdKey(from), held);
     this.#requestKeys(from);

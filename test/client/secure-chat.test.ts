@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecureChat, type SecureChatOptions } from '../../src/client/secure-chat.js';
+import { prekeySignedData } from '../../src/crypto/prekey.js';
+import { ScriptedConnection, ScriptedPeer } from './helpers/scripted-server.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -132,5 +134,26 @@ describe('SecureChat (client side, no sockets)', () => {
     tls.secure.received(`CHALLENGE ${Buffer.alloc(32).toString('base64')} lab tls-exporter`);
     await until(() => tls.sent.length === 2);
     expect(tls.sent[1]).toMatch(/^PROVE /);
+  });
+
+  it('refuses, loudly, a peer prekey of low order even when its owner signed it, and sends nothing', async () => {
+    const bob = new ScriptedPeer('bob');
+    const zero = Buffer.alloc(32);
+    const signature = bob.identity.sign(prekeySignedData('bob', zero));
+    const alice = new ScriptedConnection('alice', join(dir, 'alice.key'), () => `OK KEYS bob ${bob.identity.publicKey} ${zero.toString('base64')} ${signature}`);
+    await alice.login();
+    alice.chat.command('/e bob secret plans');
+    await alice.settle();
+    expect(alice.warnings.join('\n')).toMatch(/WARNING: cannot use bob's keys: a key is a low-order point.*\n.*refusing to send to bob, not sent: secret plans/);
+    expect(alice.sent.filter((line) => line.startsWith('EMSG'))).toEqual([]);
+  });
+
+  it('holds a bounded number of messages while a sender\'s keys are fetched', async () => {
+    const bob = new ScriptedPeer('bob');
+    const alice = new ScriptedConnection('alice', join(dir, 'alice.key'), () => bob.keysReply());
+    await alice.login();
+    // Delivered straight, without settling: the KEYS reply stays queued, as on a slow server.
+    for (let i = 0; i < 300; i++) alice.chat.received(`EMSG bob alice ${i + 1} ${Buffer.alloc(64).toString('base64')}`);
+    expect(alice.warnings.filter((warning) => /dropped an e2e message from bob: 256 already wait/.test(warning))).toHaveLength(44);
   });
 });
