@@ -42,10 +42,12 @@ export interface InboundLimits {
 }
 
 /**
- * A few hundred senders with a few sessions each fit; a peer that opens sessions without end
- * fills `retired` and then gets its new sessions refused, never its old messages re-accepted.
+ * A lab's worth of senders with a few sessions each fit. Worst case, every session holds 1000
+ * skipped counters: 256 sessions stay near 10 MB, and 65536 retired ids (sender and E, about 100
+ * bytes each) near 10 MB more. A peer that opens sessions without end fills `retired` and then
+ * gets its new sessions refused, never its old messages accepted again.
  */
-export const DEFAULT_INBOUND_LIMITS: InboundLimits = { sessions: 1024, retired: 65_536 };
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = { sessions: 256, retired: 65_536 };
 
 interface Session {
   key: Buffer;
