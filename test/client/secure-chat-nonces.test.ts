@@ -17,6 +17,8 @@ const event = fc.oneof(
   { weight: 5, arbitrary: fc.constant({ kind: 'send' as const }) },
   interference,
   fc.constant({ kind: 'reconnect' as const }),
+  /** A new login on the same client (new prekey, same SecureChat). */
+  fc.constant({ kind: 'relogin' as const }),
   /** Bob logs in again: KEYS answers carry a new prekey from now on. */
   fc.constant({ kind: 'new-prekey' as const }),
   /** The server answers KEYS with one of Bob's earlier (genuine, signed) prekeys. */
@@ -59,6 +61,9 @@ describe('SecureChat never encrypts twice under one (key, nonce), whatever the s
               case 'reconnect':
                 alice = new ScriptedConnection('alice', keyFile, keysFor);
                 connections.push(alice);
+                await alice.login();
+                break;
+              case 'relogin':
                 await alice.login();
                 break;
               case 'new-prekey':

@@ -23,6 +23,8 @@ const event = fc.oneof(
   fc.constant({ kind: 'bob-reconnects' as const }),
   /** Alice's client restarts (a new SecureChat, a new prekey). */
   fc.constant({ kind: 'alice-reconnects' as const }),
+  /** Alice logs in again on the same client: a new prekey in the same SecureChat. */
+  fc.constant({ kind: 'alice-relogs' as const }),
 );
 
 const accepted = /^e2e from bob #\d+: (.*)$/;
@@ -79,6 +81,10 @@ describe('SecureChat accepts a message once, across LEFT, JOINED, /forget and re
               break;
             case 'bob-reconnects':
               bob.newPrekey();
+              session = undefined;
+              break;
+            case 'alice-relogs':
+              await alice.login();
               session = undefined;
               break;
             case 'alice-reconnects':

@@ -65,9 +65,11 @@ export class ScriptedConnection {
 
   /** Logs in by AUTH and publishes a prekey; resolves when that is done. */
   async login(): Promise<void> {
+    const prekeys = () => this.sent.filter((line) => line.startsWith('PREKEY ')).length;
+    const before = prekeys();
     this.chat.command(`/auth ${this.#ownId}`);
     await this.settle();
-    if (!this.sent.some((line) => line.startsWith('PREKEY '))) throw new Error(`no PREKEY sent:\n${[...this.sent, ...this.notices, ...this.warnings].join('\n')}`);
+    if (prekeys() !== before + 1) throw new Error(`no PREKEY sent:\n${[...this.sent, ...this.notices, ...this.warnings].join('\n')}`);
   }
 
   /** The prekey this client published last (raw base64). */
