@@ -316,6 +316,8 @@ export class SecureChat {
     this.#inbound = new InboundSessions(own, this.#prekey, {
       onNewSession: (from, ephemeral, key) => this.#logSessionKey(from, id, ephemeral, key),
     });
+    // Outbound sessions were made for the previous login's id and identity: start new ones.
+    this.#peers.clear();
     this.#io.notice(`logged in as ${id} with key fingerprint ${fingerprint(id, this.#identity!.publicKey)}; publishing a fresh session key`);
     this.#io.send(`PREKEY ${this.#prekey.publicKey} ${this.#prekey.signature}`);
   }
