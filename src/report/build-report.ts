@@ -44,8 +44,8 @@ const stepsOf = (steps: EvidenceStep[], ids: string[]) =>
 function scenarioTable(result: ScenarioResult, runDir: string): Table {
   return {
     caption: `Scenario ${result.scenario} against ${result.server}: ${result.passed ? 'PASS' : 'FAIL'}, ${result.steps.filter((s) => s.status === 'pass').length} of ${result.steps.length} steps (${runDir}/result.json)`,
-    head: ['step', 'where', 'client', 'expected', 'received', 'result'],
-    rows: result.steps.map((s) => [String(s.index), s.where.replace(/^.*\//, ''), s.client ?? '', s.expected ?? s.source, s.got ?? (s.status === 'pass' ? '(as expected)' : ''), s.status.toUpperCase()]),
+    head: ['step (line)', 'client', 'expected', 'received', 'result'],
+    rows: result.steps.map((s) => [`${s.index} (${/:(\d+)$/.exec(s.where)?.[1] ?? 'start'})`, s.client ?? '', shorten(s.expected ?? s.source), shorten(s.got ?? (s.status === 'pass' ? 'as expected' : '')), s.status.toUpperCase()]),
   };
 }
 
@@ -79,7 +79,8 @@ async function stepBlocks(folder: string, step: EvidenceStep): Promise<Block[]> 
     const tls = step.keylog !== undefined;
     const port = step.port ?? 5151;
     const keylogPrefs = tls ? [`tls.keylog_file:${join(folder, step.keylog!)}`] : [];
-    const tshark = tls ? { port, prefs: keylogPrefs, decodeAs: [`tcp.port==${port},tls`, `tls.port==${port},chatmsg`] } : { port };
+    // Over TLS the chat port is TLS's: the dissector must not claim it (it would read a ClientHello as a bad line).
+    const tshark = tls ? { prefs: keylogPrefs, decodeAs: [`tcp.port==${port},tls`, `tls.port==${port},chatmsg`] } : { port };
     if (tls) blocks.push(await tlsSideBySide(join(folder, step.capture), step, port, keylogPrefs));
     try {
       blocks.push(...(await captureBlocks({
@@ -88,6 +89,7 @@ async function stepBlocks(folder: string, step: EvidenceStep): Promise<Block[]> 
         tshark,
         network: step.network === 'wan' || step.network === 'remote' || step.network === 'elsewhere',
         timeline: step.section === '2.5',
+        factsOnly: step.section === '2.2',
       })));
     } catch (error) {
       blocks.push({ kind: 'paragraph', text: `The capture ${step.capture} could not be analysed: ${(error as Error).message}` });
@@ -97,19 +99,22 @@ async function stepBlocks(folder: string, step: EvidenceStep): Promise<Block[]> 
   return blocks;
 }
 
+/** Long base64 (keys, signatures, ciphertext) cut for a table cell; the full line is in the PDU table. */
+const shorten = (text: string, max = 90) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** The same TLS capture twice: only TLS records without the key log, the CHAT-MSG PDUs inside with it. */
 async function tlsSideBySide(pcap: string, step: EvidenceStep, port: number, keylogPrefs: string[]): Promise<Block> {
   const fields = (args: string[]) => ['-T', 'fields', '-E', 'separator=\t', ...args.flatMap((f) => ['-e', f])];
   const decode = [`tcp.port==${port},tls`];
-  const records = await runTshark(pcap, fields(['frame.number', 'tls.record.content_type', 'tls.record.length']), { port, decodeAs: decode, filter: 'tls' });
-  const inside = await runTshark(pcap, fields(['frame.number', 'chatmsg.line']), { port, prefs: keylogPrefs, decodeAs: [...decode, `tls.port==${port},chatmsg`], filter: 'chatmsg' });
+  const records = await runTshark(pcap, fields(['frame.number', 'tls.record.content_type', 'tls.record.length']), { decodeAs: decode, filter: 'tls' });
+  const inside = await runTshark(pcap, fields(['frame.number', 'chatmsg.line']), { prefs: keylogPrefs, decodeAs: [...decode, `tls.port==${port},chatmsg`], filter: 'chatmsg' });
   const CONTENT: Record<string, string> = { '20': 'change cipher spec', '21': 'alert', '22': 'handshake', '23': 'application data' };
   const rows = (text: string, map: (cols: string[]) => string[]) => text.split('\n').filter((l) => l !== '').slice(0, 40).map((l) => map(l.split('\t')));
   return {
     kind: 'side-by-side',
     caption: `${step.capture}: what an observer sees, and what the key log (${step.keylog}) reveals (first 40 frames of each)`,
     left: { caption: 'Without the key log: TLS records only', head: ['frame', 'TLS record', 'bytes'], rows: rows(records, ([f = '', t = '', n = '']) => [f, t.split(',').map((c) => CONTENT[c] ?? c).join(', '), n]) },
-    right: { caption: 'With the key log: the CHAT-MSG PDUs inside', head: ['frame', 'CHAT-MSG'], rows: rows(inside, ([f = '', line = '']) => [f, line.split(',').join(' | ')]) },
+    right: { caption: 'With the key log: the CHAT-MSG PDUs inside', head: ['frame', 'CHAT-MSG'], rows: rows(inside, ([f = '', line = '']) => [f, shorten(line.split(',').join(' | '))]) },
   };
 }
 

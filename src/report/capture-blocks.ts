@@ -19,6 +19,8 @@ export interface CaptureEvidence {
   network: boolean;
   /** Draw the broadcast timeline (section 2.5). */
   timeline: boolean;
+  /** Facts only (section 2.2: the scenario tables are the evidence; the layers come in 2.3). */
+  factsOnly?: boolean;
 }
 
 const ms = (seconds: number) => `${(seconds * 1000).toFixed(3)} ms`;
@@ -105,6 +107,7 @@ function representativeFrames(a: Analysis): { service: string; frame: number }[]
 export async function captureBlocks(evidence: CaptureEvidence): Promise<Block[]> {
   const a = await analyzeCapture(evidence.path, evidence.tshark);
   const blocks: Block[] = [{ kind: 'table', table: factsTable(a, evidence.name) }];
+  if (evidence.factsOnly) return blocks;
   if (a.pdus.length === 0) {
     blocks.push({ kind: 'paragraph', text: `No CHAT-MSG PDU was found in ${evidence.name} (another server port? encrypted?).` });
     return blocks;

@@ -69,6 +69,8 @@ function fieldsOf(node: Node, depth: number, out: LayerField[]): void {
         return;
       }
       const position = raws[i];
+      // Below a field, only what is on the wire (flag bits, option parts); Wireshark's own analysis stays out.
+      if (depth > 0 && !isRaw(position)) return;
       out.push({ name: key, value: v, depth, ...(isRaw(position) ? { offset: position[1], length: position[2] } : {}) });
     });
   }

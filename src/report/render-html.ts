@@ -31,6 +31,7 @@ pre.hex { white-space: pre; font-size: .72rem; line-height: 1.35; }
 .present { color: #1b5e20; font-weight: bold; } .absent { color: #b71c1c; font-weight: bold; }
 .frame { break-inside: auto; margin: 1rem 0; }
 .frame > h4 { margin: .2rem 0; }
+.layers { columns: 2; column-gap: 1rem; } .layers table { break-inside: auto; margin-top: 0; }
 .layer th[colspan] { text-align: left; }
 .side { display: flex; gap: 1rem; } .side > div { flex: 1; min-width: 0; }
 code { background: #f3f3f3; padding: 0 .2rem; }
@@ -71,7 +72,7 @@ function block(b: Block, lang: Report['lang']): string {
           .map((f) => `<tr><td>${'&nbsp;&nbsp;'.repeat(f.depth * 2)}${esc(f.name)}</td><td>${esc(f.value)}</td><td>${f.offset === undefined ? 'computed by Wireshark' : f.length! <= 1 ? String(f.offset) : `${f.offset}-${f.offset + f.length! - 1}`}</td></tr>`)
           .join('')}</tbody></table>`)
         .join('');
-      return `<div class="frame"><h4>${esc(b.caption)}</h4><p class="meta">protocols: ${esc(b.view.protocols)}, ${b.view.bytes.length} bytes</p>${layers}<figure>${hexDumpHtml(b.view)}<figcaption>Frame ${b.view.number}: every byte on the colour of its layer</figcaption></figure></div>`;
+      return `<div class="frame"><h4>${esc(b.caption)}</h4><p class="meta">protocols: ${esc(b.view.protocols)}, ${b.view.bytes.length} bytes</p><div class="layers">${layers}</div><figure>${hexDumpHtml(b.view)}<figcaption>Frame ${b.view.number}: every byte on the colour of its layer</figcaption></figure></div>`;
     }
     case 'side-by-side':
       return `<figure><figcaption>${esc(b.caption)}</figcaption><div class="side"><div>${table(b.left)}</div><div>${table(b.right)}</div></div></figure>`;
