@@ -91,8 +91,10 @@ async function main(): Promise<number> {
   }
   const folder = resolve(opts.out ?? join(PROJECT_ROOT, 'captures', evidenceFolderName(new Date())));
   const abort = new AbortController();
-  process.once('SIGINT', () => {
-    process.stdout.write('\nCtrl-C: stopping the running step; what was made stays in the folder\n');
+  // A terminal's Ctrl-C reaches the whole process group (our scenario and lab runs too), and a
+  // child's own clean-up may signal it again: the first one stops the run, later ones only wait.
+  process.on('SIGINT', () => {
+    if (!abort.signal.aborted) process.stdout.write('\nCtrl-C: stopping the running step; what was made stays in the folder\n');
     abort.abort();
   });
   const log = (line: string) => process.stdout.write(`${line}\n`);

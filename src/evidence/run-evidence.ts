@@ -22,6 +22,7 @@ export async function runEvidence(context: EvidenceContext, steps: EvidenceStepD
     const prefix = `[${i + 1}/${steps.length}] ${definition.title}`;
     if (context.signal.aborted) {
       putStep(index, { ...base, status: 'interrupted', reason: 'not started: the run was interrupted' });
+      await writeIndex(context.folder, index);
       continue;
     }
     const unavailable = await definition.unavailable(context);

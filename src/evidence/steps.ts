@@ -35,9 +35,9 @@ export interface EvidenceStepDefinition {
 const cli = (context: EvidenceContext, name: string) => join(context.root, 'dist', 'cli', `${name}.js`);
 
 /** Runs one of our CLIs, its output shown indented as it comes; resolves to its exit code and output. */
-async function runCli(context: EvidenceContext, name: string, args: string[]): Promise<{ exitCode: number; output: string }> {
+async function runCli(context: EvidenceContext, name: string, args: string[], cwd = context.root): Promise<{ exitCode: number; output: string }> {
   const child = execa(process.execPath, [cli(context, name), ...args], {
-    cwd: context.root, reject: false, all: true, cancelSignal: context.signal, stdin: 'ignore', buffer: { all: true },
+    cwd, reject: false, all: true, cancelSignal: context.signal, stdin: 'ignore', buffer: { all: true },
   });
   child.all?.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') context.log(`    ${line}`);
@@ -57,15 +57,18 @@ async function runFolder(parent: string): Promise<string | undefined> {
  * A scenario run with `--capture`. When the capture cannot start (no tcpdump, no permission) the
  * scenario still runs without it, and the step says what the capture needs.
  */
-async function scenarioRun(context: EvidenceContext, section: string, name: string, scenario: string, extra: string[]): Promise<StepOutcome> {
+async function scenarioRun(context: EvidenceContext, section: string, name: string, scenario: string, extra: string[], cwd = context.root): Promise<StepOutcome> {
   const parent = join(context.folder, section, name);
   await mkdir(parent, { recursive: true });
-  let attempt = await runCli(context, 'scenario', [scenario, '--out', parent, '--capture', ...extra]);
+  // The run's own files name the server's and clients' files as given: relative to cwd, no machine paths.
+  const out = relative(cwd, parent);
+  const run = (args: string[]) => runCli(context, 'scenario', [scenario, '--out', out, ...args, ...extra], cwd);
+  let attempt = await run(['--capture']);
   let reason: string | undefined;
   if (attempt.exitCode !== 0 && /--capture:/.test(attempt.output)) {
     reason = `no capture: ${/--capture: (.*)/.exec(attempt.output)?.[1] ?? 'tcpdump could not start'} (run as root, or grant tcpdump CAP_NET_RAW)`;
     context.log(`    ${reason}; running it without the capture`);
-    attempt = await runCli(context, 'scenario', [scenario, '--out', parent, ...extra]);
+    attempt = await run([]);
   }
   const dir = await runFolder(parent);
   if (dir === undefined) return { status: 'failed', reason: `the scenario made no evidence folder (exit code ${attempt.exitCode})` };
@@ -120,9 +123,10 @@ async function secureTlsRun(context: EvidenceContext): Promise<StepOutcome> {
   const keylog = join(dir, 'tls-keys.log');
   const source = await readFile(join(context.root, 'scenarios', 'secure.scenario'), 'utf8');
   // The same steps; the server and clients speak TLS, so the login is bound to the TLS channel.
+  // Paths are relative to the section's folder, where the run starts (and so in its evidence).
   const header = [
-    `server: --tls --cert ${join(pki, 'server.crt')} --key ${join(pki, 'server.key')} --keylog ${keylog}`,
-    `client: --tls --ca ${join(pki, 'ca.crt')}`,
+    'server: --tls --cert pki/server.crt --key pki/server.key --keylog tls-keys.log',
+    'client: --tls --ca pki/ca.crt',
   ].join('\n');
   const tlsScenario = source
     .replace(/^(clients:.*)$/m, `$1\n${header}`)
@@ -130,7 +134,7 @@ async function secureTlsRun(context: EvidenceContext): Promise<StepOutcome> {
     .replaceAll(' none\n', ' tls-exporter\n');
   const file = join(dir, 'secure-tls.scenario');
   await writeFile(file, tlsScenario);
-  const outcome = await scenarioRun(context, '2.7', 'secure-tls', file, []);
+  const outcome = await scenarioRun(context, '2.7', 'secure-tls', 'secure-tls.scenario', [], dir);
   return { ...outcome, keylog: relative(context.folder, keylog), scenario: relative(context.folder, file) };
 }
 

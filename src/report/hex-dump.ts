@@ -33,18 +33,25 @@ export function byteLayers(view: FrameView): (string | undefined)[] {
  */
 export function hexDumpHtml(view: FrameView): string {
   const owner = byteLayers(view);
+  // One span per run of bytes of the same layer (not one per byte): a printed page stays light.
+  const runs = (start: number, end: number, text: (i: number) => string, gap: string) => {
+    const parts: string[] = [];
+    let i = start;
+    while (i < end) {
+      let j = i;
+      while (j < end && owner[j] === owner[i]) j++;
+      const body = Array.from({ length: j - i }, (_, k) => text(i + k)).join(gap);
+      parts.push(owner[i] === undefined ? body : `<span style="background:${layerColour(owner[i]!)}">${body}</span>`);
+      i = j;
+    }
+    return parts.join(gap);
+  };
   const rows: string[] = [];
   for (let start = 0; start < view.bytes.length; start += 16) {
-    const hex: string[] = [];
-    const ascii: string[] = [];
-    for (let i = start; i < Math.min(start + 16, view.bytes.length); i++) {
-      const byte = view.bytes[i]!;
-      const style = owner[i] === undefined ? '' : ` style="background:${layerColour(owner[i]!)}"`;
-      const title = owner[i] === undefined ? '' : ` title="${escapeXml(owner[i]!)} byte ${i}"`;
-      hex.push(`<span${style}${title}>${byte.toString(16).padStart(2, '0')}</span>`);
-      ascii.push(`<span${style}>${escapeXml(byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.')}</span>`);
-    }
-    rows.push(`<span class="off">${start.toString(16).padStart(4, '0')}</span>  ${hex.join(' ')}${'   '.repeat(16 - hex.length)}  ${ascii.join('')}`);
+    const end = Math.min(start + 16, view.bytes.length);
+    const hex = runs(start, end, (i) => view.bytes[i]!.toString(16).padStart(2, '0'), ' ');
+    const ascii = runs(start, end, (i) => escapeXml(view.bytes[i]! >= 0x20 && view.bytes[i]! < 0x7f ? String.fromCharCode(view.bytes[i]!) : '.'), '');
+    rows.push(`<span class="off">${start.toString(16).padStart(4, '0')}</span>  ${hex}${'   '.repeat(16 - (end - start))}  ${ascii}`);
   }
   const legend = view.layers
     .filter((layer, i, all) => all.findIndex((l) => l.protocol === layer.protocol) === i)

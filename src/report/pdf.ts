@@ -66,7 +66,11 @@ export async function runHeadless(browser: string, flags: string[], html: string
   }
 }
 
-/** Prints an HTML file to PDF with a headless browser, page headers and footers off. */
+/**
+ * Prints an HTML file to PDF with a headless browser, page headers and footers off. Untagged:
+ * the structure tags tripled the file (2.4 MB against 0.75 MB for the sample report), and the
+ * HTML is the accessible version.
+ */
 export async function printToPdf(browser: string, html: string, pdf: string): Promise<void> {
-  await runHeadless(browser, ['--no-pdf-header-footer', '--print-to-pdf-no-header', `--print-to-pdf=${pdf}`], html);
+  await runHeadless(browser, ['--no-pdf-header-footer', '--print-to-pdf-no-header', '--disable-pdf-tagging', `--print-to-pdf=${pdf}`], html);
 }
