@@ -110,6 +110,13 @@ async function labRun(context: EvidenceContext, section: string, name: string, e
   };
 }
 
+/** Adds options to a scenario's `server:` or `client:` header, or adds the header after `clients:`. */
+export function withHeaderOptions(source: string, key: 'server' | 'client', options: string): string {
+  const existing = new RegExp(`^${key}:(.*)$`, 'm');
+  if (existing.test(source)) return source.replace(existing, (_, given: string) => `${key}: ${`${given.trim()} ${options}`.trim()}`);
+  return source.replace(/^(clients:.*)$/m, `$1\n${key}: ${options}`);
+}
+
 /**
  * The secure scenario over TLS: a lab CA made here, the server with TLS and a key log, every client
  * with --tls --ca, so the capture shows only TLS and the key log opens it.
@@ -124,12 +131,7 @@ async function secureTlsRun(context: EvidenceContext): Promise<StepOutcome> {
   const source = await readFile(join(context.root, 'scenarios', 'secure.scenario'), 'utf8');
   // The same steps; the server and clients speak TLS, so the login is bound to the TLS channel.
   // Paths are relative to the section's folder, where the run starts (and so in its evidence).
-  const header = [
-    'server: --tls --cert pki/server.crt --key pki/server.key --keylog tls-keys.log',
-    'client: --tls --ca pki/ca.crt',
-  ].join('\n');
-  const tlsScenario = source
-    .replace(/^(clients:.*)$/m, `$1\n${header}`)
+  const tlsScenario = withHeaderOptions(withHeaderOptions(source, 'server', '--tls --cert pki/server.crt --key pki/server.key --keylog tls-keys.log'), 'client', '--tls --ca pki/ca.crt')
     .replace(/^name: .*$/m, 'name: secure-tls')
     .replaceAll(' none\n', ' tls-exporter\n');
   const file = join(dir, 'secure-tls.scenario');
