@@ -20,6 +20,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { findExecutable } from '../../src/bench/servers.js';
 import { engineVersion, findCompose } from '../../src/lab/compose-command.js';
+import { findBrowser } from '../../src/report/pdf.js';
 
 export interface Tool {
   /** Why a test is skipped without it, as it appears in the test's name. */
@@ -66,6 +67,9 @@ export const TOOLS = {
   // The bench looks for its peers in sbin too, where Debian puts ngircd: ask it, not PATH.
   'redis-server': { missing: 'redis-server not installed', install: apt('redis-server'), isPresent: () => findExecutable('redis-server') !== undefined },
   ngircd: { missing: 'ngircd not installed', install: apt('ngircd'), isPresent: () => findExecutable('ngircd') !== undefined },
+  // npm run report prints its PDF with a headless Chromium-family browser (Debian: chromium).
+  chromium: { missing: 'no Chromium, Chrome or Edge installed', install: apt('chromium'), isPresent: () => findBrowser() !== undefined },
+  'poppler-utils': { missing: 'pdftoppm/pdftotext not installed', install: apt('poppler-utils'), isPresent: () => onPath('pdftoppm') && onPath('pdftotext') },
   root: {
     missing: 'not root',
     install: 'run the suite as root (sudo npm test): capturing on lo and switching users need it',
