@@ -27,7 +27,7 @@ const FILES = [
 ];
 const EXPECTED = [TOOLS.shellcheck, TOOLS['cloud-init'], TOOLS.tshark, TOOLS.tcpdump, TOOLS.docker];
 /** Every tool the suite knows, and the programs that come with them. */
-const HIDDEN = new Set([...Object.keys(TOOLS), 'dumpcap', 'dockerd', 'systemd-analyze', 'chromium']);
+const HIDDEN = new Set([...Object.keys(TOOLS), 'dumpcap', 'dockerd', 'systemd-analyze', 'chromium', 'pdftoppm', 'pdftotext']);
 
 /** A folder of links to every program on PATH but the hidden ones: this machine without its tools. */
 async function barePath(): Promise<string> {
