@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { requireTool } from '../helpers/tools.js';
 import {
   azEnvironment, bundleServer, defaultWorld, deployedGroup, runScript, TEST_SSH_SOURCE, type FakeWorld,
 } from './azure-helpers.js';
+
+const fakeAz = await requireTool('python3-jmespath');
 
 // Every way deploy.sh can fail: it stops at once, exit 1, with one line saying what failed and what to
 // do, runs no az command after the one that failed, and says what it leaves behind.
@@ -36,7 +39,7 @@ const AUTHORIZATION_HINT =
 const LEFT_BEHIND =
   /^deploy: left behind: resource group chatmsg-lab \(westeurope\) with .*: run deploy\.sh again once fixed, or delete it with infra\/azure\/destroy\.sh -g chatmsg-lab$/m;
 
-describe('before anything is created', () => {
+describe.skipIf(fakeAz.skip)(fakeAz.title('before anything is created'), () => {
   it('a failed npm run bundle stops it: no bundle, nothing created', async () => {
     const az = await azEnvironment({}, { commands: { npm: 'echo "src/cli/server.ts(1,1): error TS1005: \';\' expected." >&2; exit 1' } });
     const result = await runScript('deploy.sh', ['--ssh-source', TEST_SSH_SOURCE], az.env);
@@ -58,7 +61,7 @@ describe('before anything is created', () => {
   });
 
   it('a bundle over the custom data limit stops it before any resource exists (the README says it refuses)', async () => {
-    const huge = join(await mkdtemp(join(tmpdir(), 'chatmsg-huge-')), 'huge.mjs');
+    const huge = join(await makeTempDir('chatmsg-huge-'), 'huge.mjs');
     await writeFile(huge, randomBytes(60_000).toString('hex'));
     const { result, calls, stderr } = await deploy({}, ['--server-bundle', huge]);
     expect(result.exitCode).toBe(1);
@@ -78,7 +81,7 @@ describe('before anything is created', () => {
   });
 });
 
-describe('the pre-flight: region policy, size, quota', () => {
+describe.skipIf(fakeAz.skip)(fakeAz.title('the pre-flight: region policy, size, quota'), () => {
   it('default region not allowed: picks the first allowed region that offers the size, and says so', async () => {
     const world = defaultWorld();
     world.allowed_regions = ['germanywestcentral', 'swedencentral', 'northeurope'];
@@ -159,7 +162,7 @@ describe('the pre-flight: region policy, size, quota', () => {
   });
 });
 
-describe('Azure refuses after the checks passed (capacity, quota or policy changed)', () => {
+describe.skipIf(fakeAz.skip)(fakeAz.title('Azure refuses after the checks passed (capacity, quota or policy changed)'), () => {
   it.each([
     ['SkuNotAvailable', /size Standard_B2ats_v2 has no capacity for your subscription in westeurope: deploy with --size <another size> or -l <another region> \(az vm list-skus -l westeurope --size Standard_B --resource-type virtualMachines -o table\)/],
     ['QuotaExceeded', /not enough vCPU quota for Standard_B2ats_v2 in westeurope: delete a VM you no longer need \(az vm list -o table\), pick a smaller --size or deploy with -l <another region>/],
@@ -230,7 +233,7 @@ describe('Azure refuses after the checks passed (capacity, quota or policy chang
   });
 
   it('openssl fails while making the certificate (--secure): stops, says what exists', async () => {
-    const tlsDir = join(await mkdtemp(join(tmpdir(), 'chatmsg-tls-')), 'tls');
+    const tlsDir = join(await makeTempDir('chatmsg-tls-'), 'tls');
     const { result, calls, stderr } = await deploy({}, ['--secure', '--tls-dir', tlsDir], { openssl: 'echo "openssl: broken" >&2; exit 1' });
     expect(result.exitCode).toBe(1);
     expect(errorLines(stderr)).toEqual(['deploy: error: scripts/make-lab-ca.sh failed (see above): is openssl installed?']);
@@ -240,7 +243,7 @@ describe('Azure refuses after the checks passed (capacity, quota or policy chang
 });
 
 // Each az call deploy.sh makes, made to fail: the line names the step; no az call follows it.
-describe('every az call can fail', () => {
+describe.skipIf(fakeAz.skip)(fakeAz.title('every az call can fail'), () => {
   const fresh: [string, string][] = [
     ['group exists', 'checking resource group chatmsg-lab'],
     ['policy assignment list', "reading your subscription's allowed regions (az policy assignment list)"],

@@ -1,10 +1,14 @@
 import { execa } from 'execa';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { requireTool } from '../helpers/tools.js';
 import { azEnvironment, bundleServer, closedPort as freePort, deployedGroup, REPO_ROOT, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
+
+const fakeAz = await requireTool('python3-jmespath');
+const fakeAzAndOpenssl = await requireTool('python3-jmespath', 'openssl');
 
 // deploy.sh's logic with `az` replaced by fake-az.sh (Azure is out of reach here), against a REAL
 // CHAT-MSG server on 127.0.0.1 standing in for the VM's public address.
@@ -26,7 +30,7 @@ const startsWith = (calls: string[], prefix: string) => calls.filter((call) => c
 /** What the VM of `deployedGroup()` runs after a deploy: the tags deploy.sh wrote. */
 const vmOf = async (az: Awaited<ReturnType<typeof azEnvironment>>) => (await az.world()).groups['chatmsg-lab']!.vms['chatmsg-server']!;
 
-describe('deploy.sh, first run', () => {
+describe.skipIf(fakeAz.skip)(fakeAz.title('deploy.sh, first run'), () => {
   it('creates everything, waits until the server answers HELLO and PONG, then prints the commands', async () => {
     const az = await azEnvironment();
     const result = await runScript('deploy.sh', [...deployArgs(), '--port', String(server.port)], az.env);
@@ -69,7 +73,7 @@ describe('deploy.sh, first run', () => {
     });
     expect(client.exitCode, client.stderr).toBe(0);
     expect(client.stdout).toContain('< OK LOGIN deploy-check');
-    const outDir = await mkdtemp(join(tmpdir(), 'chatmsg-deploy-scenario-'));
+    const outDir = await makeTempDir('chatmsg-deploy-scenario-');
     const scenario = await execa('node', [join(REPO_ROOT, 'dist/cli/scenario.js'), ...printed('scenario'), '--out', outDir], {
       reject: false,
     });
@@ -100,7 +104,7 @@ describe('deploy.sh, first run', () => {
   });
 });
 
-describe('deploy.sh, run again', () => {
+describe.skipIf(fakeAz.skip)(fakeAz.title('deploy.sh, run again'), () => {
   it('keeps a VM that runs this payload: no re-provisioning, rules updated, shutdown set', async () => {
     const az = await azEnvironment();
     const args = [...deployArgs(), '--port', String(server.port)];
@@ -260,9 +264,9 @@ describe('deploy.sh, run again', () => {
   });
 });
 
-describe('deploy.sh --secure', () => {
+describe.skipIf(fakeAzAndOpenssl.skip)(fakeAzAndOpenssl.title('deploy.sh --secure'), () => {
   it('makes the lab CA and a certificate for the IP and DNS name here, sends the VM only the certificate and key', async () => {
-    const tlsDir = join(await mkdtemp(join(tmpdir(), 'chatmsg-tls-')), 'tls');
+    const tlsDir = join(await makeTempDir('chatmsg-tls-'), 'tls');
     const az = await azEnvironment();
     const result = await runScript(
       'deploy.sh',
@@ -288,7 +292,7 @@ describe('deploy.sh --secure', () => {
   });
 
   it('waits for the TLS server with the lab CA, prints the client command with --tls --ca; status.sh checks it the same way', async () => {
-    const tlsDir = join(await mkdtemp(join(tmpdir(), 'chatmsg-tls-')), 'tls');
+    const tlsDir = join(await makeTempDir('chatmsg-tls-'), 'tls');
     await execa(join(REPO_ROOT, 'scripts/make-lab-ca.sh'), [tlsDir, 'chat-lab-test.westeurope.cloudapp.azure.com']);
     const tlsServer = await startServer(['--tls', '--cert', join(tlsDir, 'server.crt'), '--key', join(tlsDir, 'server.key')]);
     try {
@@ -321,7 +325,7 @@ describe('deploy.sh --secure', () => {
   });
 
   it('a later run without --secure keeps the secure variant', async () => {
-    const tlsDir = join(await mkdtemp(join(tmpdir(), 'chatmsg-tls-')), 'tls');
+    const tlsDir = join(await makeTempDir('chatmsg-tls-'), 'tls');
     const az = await azEnvironment();
     await runScript('deploy.sh', [...deployArgs(), '--secure', '--tls-dir', tlsDir, '--port', String(closedPort), '--wait-timeout', '0'], az.env);
     const again = await runScript('deploy.sh', [...deployArgs(), '--wait-timeout', '0'], { ...az.env, CHATMSG_TLS_DIR: tlsDir });

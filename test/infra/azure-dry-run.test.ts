@@ -1,6 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/tools.js';
 import { azEnvironment, azLines, bundleServer, flagValue, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
+
+const openssl = await requireTool('openssl');
 
 // --dry-run must print every az command and run none: `az` here is a stand-in that records calls.
 let bundle: string;
@@ -190,7 +193,7 @@ describe('deploy.sh --dry-run', () => {
     expect(customData).not.toMatch(/AmbientCapabilities/);
   });
 
-  it('--secure: the VM gets a certificate and key, never the CA key, and runs --tls with a registry', async () => {
+  it.skipIf(openssl.skip)(openssl.title('--secure: the VM gets a certificate and key, never the CA key, and runs --tls with a registry'), async () => {
     const { find, result } = await deployDryRun(['--secure']);
     const customDataPath = flagValue(find('az vm create'), '--custom-data')!;
     // It holds the server key: private to the user.
