@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
 import { openKeylog } from '../storage/keylog-file.js';
+import { RegistrationLimiter } from './registration-limiter.js';
 import { Registry } from './registry.js';
 import { secureVerbs } from './secure-verbs.js';
 import type { TransportTls } from './transport.js';
@@ -48,7 +49,12 @@ export async function prepareSecureServer(config: ServerConfig): Promise<SecureS
   }
   const realm = config.realm ?? hostname();
   notes.push(`realm ${realm}`);
-  const verbs = secureVerbs({ registry, realm });
+  notes.push(`at most ${config.maxRegistered} ids, ${config.registerLimit === 0 ? 'no per-address limit' : `${config.registerLimit} registrations per address per hour`}`);
+  if (config.requireTlsLogin) {
+    notes.push(config.tls === undefined ? 'REGISTER and AUTH need TLS, and this server has no --tls: every REGISTER and AUTH is refused' : 'REGISTER and AUTH over TLS only');
+  }
+  const limiter = config.registerLimit === 0 ? undefined : new RegistrationLimiter(config.registerLimit);
+  const verbs = secureVerbs({ registry, realm, requireTlsLogin: config.requireTlsLogin, maxRegistered: config.maxRegistered, limiter });
   if (config.tls === undefined) return { verbs, notes };
 
   const tlsMaterial: TransportTls = { cert: await readPem(config.tls.certFile, 'certificate'), key: await readPem(config.tls.keyFile, 'key') };

@@ -45,6 +45,8 @@ export class Session {
   #member: Member | undefined;
   /** Requests dropped by the rate limiter since the last one that passed (only the first is logged). */
   #dropped = 0;
+  /** Called once when the connection is gone: extensions free what they hold for this session. */
+  readonly #closeListeners: (() => void)[] = [];
 
   constructor(options: SessionOptions) {
     this.router = options.router;
@@ -56,6 +58,11 @@ export class Session {
 
   get state(): SessionState {
     return this.#state;
+  }
+
+  /** `address:port` of the peer. */
+  get peer(): string {
+    return this.#link.peer;
   }
 
   /** The client-id once logged in. */
@@ -135,6 +142,12 @@ export class Session {
     this.log('disconnect', reason);
     this.leave();
     this.#state = 'closed';
+    for (const listener of this.#closeListeners.splice(0)) listener();
+  }
+
+  /** Runs `listener` once when the connection is gone (an extension frees what it holds for the session). */
+  onClose(listener: () => void): void {
+    this.#closeListeners.push(listener);
   }
 
   // ---- for verb handlers ----

@@ -1,0 +1,126 @@
+import { diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { publicKeyFromRaw, RAW_KEY_BYTES } from './raw-keys.js';
+
+/**
+ * Checks of keys and signatures from the network that OpenSSL does not make: it accepts an
+ * Ed25519 public key or signature point R of small order (the identity point among them, with
+ * which `R = identity, S = 0` "signs" anything) and encodings of a coordinate >= p. A key that
+ * passes here is a canonical encoding of a curve point outside the small-order subgroup.
+ */
+
+/** Why a key or point is refused; undefined when it is fine. */
+export type KeyWeakness = 'wrong length' | 'non-canonical encoding' | 'small order' | 'not a curve point';
+
+/** 2^255 - 19, the field of both curves. */
+const P = 2n ** 255n - 19n;
+/** Order of Ed25519's prime subgroup (RFC 8032): S must be below it. */
+export const ED25519_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+/** Edwards d = -121665 / 121666 mod p (RFC 8032 5.1). */
+const D = mod(-121665n * inverse(121666n));
+/**
+ * y of the two points of order 8 (the others are their negations, with the same y): the
+ * "blocklist" value of libsodium and of RFC 8032's analyses. test/crypto/weak-keys.test.ts
+ * shows with OpenSSL itself that these are points of small order.
+ */
+const Y_ORDER_8 = littleEndian(Buffer.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'hex'));
+/**
+ * The y coordinates of all eight points of small order: identity (order 1), (0, -1) (order 2),
+ * (±sqrt(-1), 0) (order 4), four points of order 8. A point has small order exactly when its y is one of these.
+ */
+const SMALL_ORDER_Y = new Set([1n, P - 1n, 0n, Y_ORDER_8, P - Y_ORDER_8]);
+
+/** Why an Ed25519 public key (32 raw bytes) must not be used, or undefined. */
+export function ed25519KeyWeakness(raw: Uint8Array): KeyWeakness | undefined {
+  const weakness = edwardsPointWeakness(raw);
+  if (weakness !== undefined) return weakness;
+  const y = edwardsY(raw);
+  // x^2 = (y^2 - 1) / (d y^2 + 1) must have a square root for (x, y) to be on the curve.
+  const y2 = mod(y * y);
+  const x2 = mod((y2 - 1n) * inverse(mod(D * y2 + 1n)));
+  return isSquare(x2) ? undefined : 'not a curve point';
+}
+
+/**
+ * Why an Ed25519 signature (64 raw bytes) is not strictly valid before any curve arithmetic:
+ * R must be a canonical encoding of a point not of small order, S must be below the group
+ * order (RFC 8032 5.1.7; a signature with S + L would verify under a lenient check).
+ */
+export function ed25519SignatureWeakness(signature: Uint8Array): KeyWeakness | undefined {
+  if (signature.length !== 2 * RAW_KEY_BYTES) return 'wrong length';
+  const weakness = edwardsPointWeakness(signature.subarray(0, RAW_KEY_BYTES));
+  if (weakness !== undefined) return weakness;
+  return littleEndian(signature.subarray(RAW_KEY_BYTES)) >= ED25519_ORDER ? 'non-canonical encoding' : undefined;
+}
+
+/**
+ * Why an X25519 public key (32 raw bytes) must not be used, or undefined: u must be below p
+ * with the top bit clear (RFC 7748 masks that bit, so a set one is a second encoding), and not
+ * of low order, which would make every shared secret all-zero or predictable. Low order is
+ * found by the curve itself: a clamped scalar is a multiple of the cofactor 8, so the product
+ * with a point of low order is the neutral point and OpenSSL refuses the derivation.
+ */
+export function x25519KeyWeakness(raw: Uint8Array): KeyWeakness | undefined {
+  if (raw.length !== RAW_KEY_BYTES) return 'wrong length';
+  if ((raw[31]! & 0x80) !== 0 || littleEndian(raw) >= P) return 'non-canonical encoding';
+  const publicKey = publicKeyFromRaw('X25519', raw);
+  if (publicKey === undefined) return 'not a curve point';
+  try {
+    const shared = diffieHellman({ privateKey: probeKey(), publicKey });
+    return shared.every((byte) => byte === 0) ? 'small order' : undefined;
+  } catch {
+    return 'small order';
+  }
+}
+
+/** Encoding and small-order checks shared by public keys and signature points R. */
+function edwardsPointWeakness(raw: Uint8Array): KeyWeakness | undefined {
+  if (raw.length !== RAW_KEY_BYTES) return 'wrong length';
+  const y = edwardsY(raw);
+  const negativeX = (raw[31]! & 0x80) !== 0;
+  if (y >= P) return 'non-canonical encoding';
+  // x = 0 exactly for y = 1 and y = -1: "-0" is a second encoding (RFC 8032 5.1.3 step 4 refuses it).
+  if (negativeX && (y === 1n || y === P - 1n)) return 'non-canonical encoding';
+  return SMALL_ORDER_Y.has(y) ? 'small order' : undefined;
+}
+
+let probe: KeyObject | undefined;
+/** A private key made once per process, only to multiply received points by a multiple of 8. */
+function probeKey(): KeyObject {
+  probe ??= generateKeyPairSync('x25519').privateKey;
+  return probe;
+}
+
+function edwardsY(raw: Uint8Array): bigint {
+  const bytes = Buffer.from(raw);
+  bytes[31] = bytes[31]! & 0x7f;
+  return littleEndian(bytes);
+}
+
+function littleEndian(bytes: Uint8Array): bigint {
+  return BigInt(`0x${Buffer.from(bytes).reverse().toString('hex') || '0'}`);
+}
+
+function mod(value: bigint): bigint {
+  const r = value % P;
+  return r < 0n ? r + P : r;
+}
+
+function power(base: bigint, exponent: bigint): bigint {
+  let result = 1n;
+  let b = mod(base);
+  for (let e = exponent; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % P;
+    b = (b * b) % P;
+  }
+  return result;
+}
+
+/** Fermat: a^(p-2) = a^-1 mod p (0 maps to 0). */
+function inverse(value: bigint): bigint {
+  return power(value, P - 2n);
+}
+
+/** Euler's criterion: a square mod p (0 included). */
+function isSquare(value: bigint): boolean {
+  return value === 0n || power(value, (P - 1n) / 2n) === 1n;
+}
