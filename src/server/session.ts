@@ -1,4 +1,5 @@
 import { encodeServer, type ErrorName, type ParseResult, type Request } from '../protocol/index.js';
+import { ErrorLogBudget } from './error-log-budget.js';
 import type { Logger } from './logger.js';
 import type { TokenBucket } from './rate-limiter.js';
 import type { Member, Router } from './router.js';
@@ -45,6 +46,8 @@ export class Session {
   #member: Member | undefined;
   /** Requests dropped by the rate limiter since the last one that passed (only the first is logged). */
   #dropped = 0;
+  /** Error lines of this session go to the log within this budget; the rest are counted. */
+  readonly #errorLog: ErrorLogBudget;
   /** Called once when the connection is gone: extensions free what they hold for this session. */
   readonly #closeListeners: (() => void)[] = [];
 
@@ -54,6 +57,7 @@ export class Session {
     this.#logger = options.logger;
     this.#limiter = options.limiter;
     this.#verbs = options.verbs ?? CORE_VERBS;
+    this.#errorLog = new ErrorLogBudget(options.logger.now());
   }
 
   get state(): SessionState {
@@ -139,6 +143,7 @@ export class Session {
 
   /** The connection is gone, for whatever reason. A logged-in client counts as logged off: LEFT to others. */
   closed(reason: string): void {
+    this.#logSuppressed(this.#errorLog.flush());
     this.log('disconnect', reason);
     this.leave();
     this.#state = 'closed';
@@ -159,7 +164,13 @@ export class Session {
   /** Sends `ERR <code> <reason>[: detail]` and logs it. The connection stays open. */
   fail(error: ErrorName, detail?: string, verb?: string): void {
     const line = encodeServer.err(error, detail);
-    this.log(errorEvent(line), verb === undefined ? detail : `${verb} ${detail ?? ''}`.trimEnd());
+    const verdict = this.#errorLog.admit(this.#logger.now());
+    if (verdict.log) {
+      this.#logSuppressed(verdict.suppressedBefore);
+      this.log(errorEvent(line), verb === undefined ? detail : `${verb} ${detail ?? ''}`.trimEnd());
+    } else {
+      this.#logSuppressed(verdict.summary ?? 0);
+    }
     this.reply(line);
   }
 
@@ -190,6 +201,11 @@ export class Session {
 
   log(event: string, detail?: string, text?: string): void {
     this.#logger.log({ peer: this.#link.peer, id: this.id, event, detail, text });
+  }
+
+  /** One line for `count` errors of this session that were answered but not logged. */
+  #logSuppressed(count: number): void {
+    if (count > 0) this.log('suppressed', `${count} more bad lines from ${this.#link.peer} suppressed`);
   }
 
   /** The rate limiter's verdict; a dropped request gets ERR 429. */
