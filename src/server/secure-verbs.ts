@@ -124,6 +124,8 @@ export function secureVerbs({
           return;
         }
         CORE_VERBS.LOGIN.handle(session, request);
+        // Logged in, this connection can no longer PROVE: a REGISTER it made must not hold its id.
+        if (session.state === 'logged-in') release(session);
       },
     },
 

@@ -173,6 +173,27 @@ describe('registration bounds', () => {
   });
 });
 
+describe('prekeys follow their session', () => {
+  it('drops the prekey of every session that ends: 200 logins and disconnects leave nothing behind', async () => {
+    const w = world();
+    const key = IdentityKey.generate();
+    const first = await registered(w, 'roamer', key);
+    first.session.closed('peer closed');
+    expect(w.directory.prekeyCount).toBe(0);
+    for (let i = 0; i < 200; i++) {
+      const client = w.connect();
+      client.say('AUTH roamer');
+      prove(client, 'AUTH', 'roamer', key);
+      const prekey = createPrekey(key, 'roamer');
+      client.say(`PREKEY ${prekey.publicKey} ${prekey.signature}`);
+      expect(client.link.take()).toEqual(['OK AUTH roamer', 'OK PREKEY']);
+      expect(w.directory.prekeyCount).toBe(1);
+      client.session.closed(i % 2 === 0 ? 'peer closed' : 'reset (ECONNRESET)');
+      expect(w.directory.prekeyCount).toBe(0);
+    }
+  });
+});
+
 describe('server-side state follows sessions (property over random sequences)', () => {
   type Step =
     | { kind: 'register' | 'login' | 'auth'; client: number; id: number }
@@ -249,10 +270,15 @@ describe('server-side state follows sessions (property over random sequences)', 
           }
           expect(w.directory.prekeyCount).toBeLessThanOrEqual(open.filter((cl) => cl.session.state === 'logged-in').length);
           expect(w.directory.reservationCount).toBeLessThanOrEqual(open.filter((cl) => cl.session.state === 'connected').length);
+          // A reservation is held only by a connection still logged out (one that can still PROVE).
+          for (const id of IDS) {
+            const holder = w.directory.reservedBy(id) as Client['session'] | undefined;
+            if (holder !== undefined) expect(holder.state, `${id} reserved by a ${holder.state} session`).toBe('connected');
+          }
           expect(w.registry.size).toBeLessThanOrEqual(2);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 });
