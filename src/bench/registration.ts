@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { Registry } from '../server/registry.js';
 import { IdentityKey } from '../crypto/identity.js';
 import { Histogram } from './histogram.js';
-import { residentKiB } from './proc-stats.js';
+import { cpuSeconds, residentKiB } from './proc-stats.js';
 import type { FloodResult, FloodSetup } from './registration-flood.js';
 import { startOurServer } from './servers.js';
 
@@ -37,6 +37,8 @@ export interface RegistrationResult {
   pingIdle: PingLatency;
   pingFlood: PingLatency;
   rssKiB: number | undefined;
+  /** The server's CPU time (user + system) per registration during the flood, ms. */
+  serverCpuMsPerRegistration: number | undefined;
   /** Snapshot and journal on disk after the flood. */
   fileBytes: number;
 }
@@ -69,9 +71,11 @@ export async function registration(options: RegistrationOptions): Promise<Regist
       const probe = await PingProbe.open(server.host, server.port);
       await probe.run(BASELINE_MS);
       const pingIdle = probe.take();
+      const cpuBefore = server.pid === undefined ? undefined : cpuSeconds(server.pid);
       const flooding = runFlood({ host: server.host, port: server.port, connections: options.connections, durationMs: options.durationMs, prefix: `n${scale}x` });
       await probe.run(options.durationMs);
       const flood = await flooding;
+      const cpuAfter = server.pid === undefined ? undefined : cpuSeconds(server.pid);
       const pingFlood = probe.take();
       probe.close();
       const seconds = options.durationMs / 1000;
@@ -87,6 +91,8 @@ export async function registration(options: RegistrationOptions): Promise<Regist
         pingIdle,
         pingFlood,
         rssKiB: server.pid === undefined ? undefined : residentKiB(server.pid),
+        serverCpuMsPerRegistration:
+          cpuBefore === undefined || cpuAfter === undefined || flood.registered === 0 ? undefined : (1000 * (cpuAfter - cpuBefore)) / flood.registered,
         fileBytes: fileSize(file) + fileSize(`${file}.journal`),
       };
       options.progress(

@@ -204,6 +204,7 @@ function registrationSection(report: BenchReport): string[] {
     String(r.errors),
     `${ms(r.pingIdle.p50Ms)} / ${ms(r.pingIdle.p99Ms)} / ${ms(r.pingIdle.maxMs)}`,
     `${ms(r.pingFlood.p50Ms)} / ${ms(r.pingFlood.p99Ms)} / ${ms(r.pingFlood.maxMs)}`,
+    r.serverCpuMsPerRegistration === undefined ? '-' : ms(r.serverCpuMsPerRegistration),
     r.rssKiB === undefined ? '-' : (r.rssKiB / 1024).toFixed(1),
     (r.fileBytes / 2 ** 20).toFixed(1),
   ]);
@@ -213,7 +214,7 @@ function registrationSection(report: BenchReport): string[] {
     'Each registration is a connection: REGISTER, CHALLENGE, PROVE (Ed25519), OK REGISTER once the journal line is on disk (fdatasync), close. ' +
       `Another logged-in client PINGs every 10 ms; its round trips in ms (p50 / p99 / max) before and during the flood. Target: PING p99 < ${TARGETS.pingDuringRegistrationMs} ms, and throughput not falling as the registry grows.`,
     '',
-    table(['ids before', 'registered', 'per s', 'per second of the flood', 'errors', 'PING idle', 'PING during flood', 'server RSS MiB', 'registry on disk MiB'], rows),
+    table(['ids before', 'registered', 'per s', 'per second of the flood', 'errors', 'PING idle', 'PING during flood', 'server CPU ms per registration', 'server RSS MiB', 'registry on disk MiB'], rows),
     '',
   ];
 }

@@ -103,4 +103,17 @@ describe('secure server hardening (real server processes, real sockets)', () => 
     const third = await connect(server.port);
     await third.request(`REGISTER p3 ${key.publicKey}`, 'ERR 427 too many registrations from your address, try later');
   });
+
+  it('caps the registry, also without --registry (--max-registered)', async () => {
+    server = await startServer(['--max-registered', '1']);
+    expect(server.log()).toMatch(/registry in memory only/);
+    const key = IdentityKey.generate();
+    const first = await connect(server.port);
+    first.send(`REGISTER m1 ${key.publicKey}\n`);
+    await proveRegister(first, 'm1', key);
+    await first.waitFor('OK REGISTER m1');
+    const second = await connect(server.port);
+    await second.request(`REGISTER m2 ${key.publicKey}`, 'ERR 508 the registry is full: no new ids: 1 ids');
+    await second.request('LOGIN m2', 'OK LOGIN m2');
+  });
 });
