@@ -3,7 +3,8 @@ import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { RawPeer } from './helpers/raw-peer.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
-const KEY = `${'A'.repeat(43)}=`;
+/** Ed25519's base point (y = 4/5): a valid key (all-zero bytes, a point of order 4, is refused with ERR 425). */
+const KEY = Buffer.from('5866666666666666666666666666666666666666666666666666666666666666', 'hex').toString('base64');
 const SIGNATURE = `${'B'.repeat(86)}==`;
 
 describe('chatmsg.lua on the secure extension verbs (spec section 9), against the real server', () => {
