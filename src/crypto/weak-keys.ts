@@ -23,10 +23,14 @@ export const ED25519_ORDER = 2n ** 252n + 27742317777372353535851937790883648493
  */
 const Y_ORDER_8 = littleEndian(Buffer.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'hex'));
 /**
- * The y coordinates of all eight points of small order: identity (order 1), (0, -1) (order 2),
- * (±sqrt(-1), 0) (order 4), four points of order 8. A point has small order exactly when its y is one of these.
+ * The y coordinates of all eight points of small order, 32 bytes little-endian: identity
+ * (order 1), (0, -1) (order 2), (±sqrt(-1), 0) (order 4), four points of order 8. A point has
+ * small order exactly when its y is one of these. Bytes, not BigInt: checks run on every
+ * signature verified, and comparing bytes costs microseconds where BigInt parsing cost 100.
  */
-const SMALL_ORDER_Y = new Set([1n, P - 1n, 0n, Y_ORDER_8, P - Y_ORDER_8]);
+const SMALL_ORDER_Y = [1n, P - 1n, 0n, Y_ORDER_8, P - Y_ORDER_8].map(toLittleEndian);
+const P_BYTES = toLittleEndian(P);
+const ORDER_BYTES = toLittleEndian(ED25519_ORDER);
 
 /**
  * Why an Ed25519 public key (32 raw bytes) must not be used, or undefined. Whether it is a curve
@@ -46,7 +50,7 @@ export function ed25519SignatureWeakness(signature: Uint8Array): KeyWeakness | u
   if (signature.length !== 2 * RAW_KEY_BYTES) return 'wrong length';
   const weakness = edwardsPointWeakness(signature.subarray(0, RAW_KEY_BYTES));
   if (weakness !== undefined) return weakness;
-  return littleEndian(signature.subarray(RAW_KEY_BYTES)) >= ED25519_ORDER ? 'non-canonical encoding' : undefined;
+  return compareLittleEndian(signature.subarray(RAW_KEY_BYTES), ORDER_BYTES) >= 0 ? 'non-canonical encoding' : undefined;
 }
 
 /**
@@ -58,7 +62,7 @@ export function ed25519SignatureWeakness(signature: Uint8Array): KeyWeakness | u
  */
 export function x25519KeyWeakness(raw: Uint8Array): KeyWeakness | undefined {
   if (raw.length !== RAW_KEY_BYTES) return 'wrong length';
-  if ((raw[31]! & 0x80) !== 0 || littleEndian(raw) >= P) return 'non-canonical encoding';
+  if ((raw[31]! & 0x80) !== 0 || compareLittleEndian(raw, P_BYTES) >= 0) return 'non-canonical encoding';
   const publicKey = publicKeyFromRaw('X25519', raw);
   if (publicKey === undefined) return 'not a curve point';
   try {
@@ -72,12 +76,13 @@ export function x25519KeyWeakness(raw: Uint8Array): KeyWeakness | undefined {
 /** Encoding and small-order checks shared by public keys and signature points R. */
 function edwardsPointWeakness(raw: Uint8Array): KeyWeakness | undefined {
   if (raw.length !== RAW_KEY_BYTES) return 'wrong length';
-  const y = edwardsY(raw);
-  const negativeX = (raw[31]! & 0x80) !== 0;
-  if (y >= P) return 'non-canonical encoding';
+  const y = Buffer.from(raw);
+  const negativeX = (y[31]! & 0x80) !== 0;
+  y[31] = y[31]! & 0x7f;
+  if (compareLittleEndian(y, P_BYTES) >= 0) return 'non-canonical encoding';
   // x = 0 exactly for y = 1 and y = -1: "-0" is a second encoding (RFC 8032 5.1.3 step 4 refuses it).
-  if (negativeX && (y === 1n || y === P - 1n)) return 'non-canonical encoding';
-  return SMALL_ORDER_Y.has(y) ? 'small order' : undefined;
+  if (negativeX && (y.equals(SMALL_ORDER_Y[0]!) || y.equals(SMALL_ORDER_Y[1]!))) return 'non-canonical encoding';
+  return SMALL_ORDER_Y.some((small) => y.equals(small)) ? 'small order' : undefined;
 }
 
 let probe: KeyObject | undefined;
@@ -87,12 +92,18 @@ function probeKey(): KeyObject {
   return probe;
 }
 
-function edwardsY(raw: Uint8Array): bigint {
-  const bytes = Buffer.from(raw);
-  bytes[31] = bytes[31]! & 0x7f;
-  return littleEndian(bytes);
+/** Sign of a - b for two 32-byte little-endian numbers. */
+function compareLittleEndian(a: Uint8Array, b: Uint8Array): number {
+  for (let i = RAW_KEY_BYTES - 1; i >= 0; i--) {
+    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  }
+  return 0;
 }
 
 function littleEndian(bytes: Uint8Array): bigint {
-  return BigInt(`0x${Buffer.from(bytes).reverse().toString('hex') || '0'}`);
+  return BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`);
+}
+
+function toLittleEndian(value: bigint): Buffer {
+  return Buffer.from(value.toString(16).padStart(2 * RAW_KEY_BYTES, '0'), 'hex').reverse();
 }

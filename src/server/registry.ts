@@ -89,6 +89,11 @@ export class Registry {
     return this.#users.get(clientIdKey(id));
   }
 
+  /** Every registered user, in the order they were registered. */
+  users(): IterableIterator<RegisteredUser> {
+    return this.#users.values();
+  }
+
   /**
    * Registers `id` unless it is taken. The id is reserved at once (a second registration in
    * the meantime sees 'taken'); the promise settles once the registration is safely on disk.

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
+import { identityKeyWeakness } from '../crypto/identity.js';
 import { openKeylog } from '../storage/keylog-file.js';
 import { RegistrationLimiter } from './registration-limiter.js';
 import { Registry } from './registry.js';
@@ -46,6 +47,10 @@ export async function prepareSecureServer(config: ServerConfig): Promise<SecureS
       throw new SetupError(`cannot open registry: ${(error as Error).message}`);
     }
     notes.push(`registry ${config.registry} (${registry.size} ids)`);
+    const weak = [...registry.users()].filter((user) => identityKeyWeakness(user.identityKey) !== undefined).map((user) => user.id);
+    if (weak.length > 0) {
+      notes.push(`${weak.length} registered ids have a weak identity key and can never log in (remove them from the registry): ${weak.slice(0, 10).join(' ')}`);
+    }
   }
   const realm = config.realm ?? hostname();
   notes.push(`realm ${realm}`);

@@ -205,7 +205,7 @@ export class Session {
 
   /** One line for `count` errors of this session that were answered but not logged. */
   #logSuppressed(count: number): void {
-    if (count > 0) this.log('suppressed', `${count} more bad lines from ${this.#link.peer} suppressed`);
+    if (count > 0) this.log('summary', `${count} more bad lines from ${this.#link.peer} suppressed`);
   }
 
   /** The rate limiter's verdict; a dropped request gets ERR 429. */

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { proofSignedData } from '../../src/crypto/challenge.js';
@@ -76,6 +77,17 @@ describe('secure server hardening (real server processes, real sockets)', () => 
     await attacker.request(`REGISTER weakid ${encode(1n).toString('base64')}`, /^ERR 425 .*identity-key: small order$/);
     await attacker.request(`PROVE ${Buffer.concat([encode(1n), Buffer.alloc(32)]).toString('base64')}`, /^ERR 421 .*no challenge pending/);
     await attacker.request('AUTH weakid', /^ERR 423 /);
+  });
+
+  it('names the weak keys an old registry file holds when it starts, and they do not log in', async () => {
+    const file = ws.path('old-registry.json');
+    const weak = encode(1n).toString('base64');
+    await writeFile(file, JSON.stringify({ version: 1, users: { weakid: { id: 'weakid', identityKey: weak, registered: '2026-01-01T00:00:00.000Z' } } }));
+    server = await startServer(['--registry', file]);
+    expect(server.log()).toMatch(/1 registered ids have a weak identity key and can never log in \(remove them from the registry\): weakid/);
+    const attacker = await connect(server.port);
+    await attacker.request('AUTH weakid', /^CHALLENGE /);
+    await attacker.request(`PROVE ${Buffer.concat([encode(1n), Buffer.alloc(32)]).toString('base64')}`, /^ERR 421 /);
   });
 
   it("keeps a keyless squatter out between REGISTER and PROVE (the issue's interleaving)", async () => {
