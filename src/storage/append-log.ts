@@ -58,8 +58,9 @@ export class AppendLog {
   }
 
   /**
-   * Runs `job` when no append is being written, then empties the log (the job has saved
-   * everything elsewhere, e.g. a snapshot). Appends made meanwhile wait and land after.
+   * Runs `job` when no append is being written, then empties the log. The job must save
+   * elsewhere (a snapshot) everything appended up to the moment it starts: those records may
+   * already be in the file and go with it. Appends made while it runs wait and land after.
    */
   compact(job: () => Promise<void>): Promise<void> {
     return this.#queue.run(async () => {
