@@ -1,21 +1,14 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirEach } from '../helpers/temp-dir.js';
 import { journalPath, parseRegistry, readRegistryFiles, Registry } from '../../src/server/registry.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'chatmsg-registry-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = tempDirEach('chatmsg-registry-');
 
 describe('Registry', () => {
   it('persists registrations and reloads them', async () => {
-    const path = join(dir, 'registry.json');
+    const path = temp.path('registry.json');
     const registry = await Registry.open(path);
     expect(await registry.register('Alice', 'KEY-A')).toBe('registered');
     expect(await registry.register('bob', 'KEY-B')).toBe('registered');
@@ -25,15 +18,15 @@ describe('Registry', () => {
   });
 
   it('never registers over an existing id, even in a race', async () => {
-    const registry = await Registry.open(join(dir, 'registry.json'));
+    const registry = await Registry.open(temp.path('registry.json'));
     const [first, second] = await Promise.all([registry.register('alice', 'KEY-1'), registry.register('Alice', 'KEY-2')]);
     expect([first, second]).toEqual(['registered', 'taken']);
     expect(registry.get('alice')?.identityKey).toBe('KEY-1');
   });
 
   it('undoes a reservation when the file cannot be written', async () => {
-    await expect(Registry.open(join(dir, 'missing-dir', 'registry.json'))).rejects.toThrow(/ENOENT/);
-    const registry = await Registry.open(join(dir, 'registry.json'));
+    await expect(Registry.open(temp.path('missing-dir/registry.json'))).rejects.toThrow(/ENOENT/);
+    const registry = await Registry.open(temp.path('registry.json'));
     // The journal's file handle is gone: the append fails like a full or broken disk would.
     await registry.close();
     await expect(registry.register('alice', 'KEY')).rejects.toThrow(/closed|EBADF/);
@@ -41,15 +34,15 @@ describe('Registry', () => {
   });
 
   it('refuses to start from a file that is not a registry, and removes stale temporaries', async () => {
-    const path = join(dir, 'registry.json');
+    const path = temp.path('registry.json');
     await writeFile(path, '{"version":1,"users":{"alice":{"id":"bob","identityKey":"K"}}}');
     await expect(Registry.open(path)).rejects.toThrow(/bad entry/);
     await writeFile(path, '{ torn');
     await expect(Registry.open(path)).rejects.toThrow(/not valid JSON/);
     await writeFile(path, '{"version":1,"users":{}}');
-    await writeFile(join(dir, '.registry.json.12345.tmp'), '{ half');
+    await writeFile(temp.path('.registry.json.12345.tmp'), '{ half');
     await Registry.open(path);
-    expect((await readdir(dir)).sort()).toEqual(['registry.json', 'registry.json.journal']);
+    expect((await readdir(temp.dir)).sort()).toEqual(['registry.json', 'registry.json.journal']);
     expect(await readFile(path, 'utf8')).toContain('"users"');
   });
 });
@@ -58,7 +51,7 @@ describe('Registry journal', () => {
   const key = (n: number) => `KEY-${n}`;
 
   it('appends each registration to the journal instead of rewriting the snapshot, and reloads both', async () => {
-    const path = join(dir, 'registry.json');
+    const path = temp.path('registry.json');
     const registry = await Registry.open(path);
     const snapshot = await readFile(path, 'utf8');
     for (let i = 0; i < 20; i++) expect(await registry.register(`u${i}`, key(i))).toBe('registered');
@@ -77,7 +70,7 @@ describe('Registry journal', () => {
   });
 
   it('folds the journal into the snapshot once it is as large, with registrations going on meanwhile', async () => {
-    const path = join(dir, 'registry.json');
+    const path = temp.path('registry.json');
     const registry = await Registry.open(path);
     const outcomes = await Promise.all(Array.from({ length: 1100 }, (_, i) => registry.register(`c${i}`, key(i))));
     expect(outcomes.every((outcome) => outcome === 'registered')).toBe(true);
@@ -91,7 +84,7 @@ describe('Registry journal', () => {
   });
 
   it('survives a crash at any byte of an append: earlier registrations kept, the torn line cut, later appends on a line of their own', async () => {
-    const path = join(dir, 'registry.json');
+    const path = temp.path('registry.json');
     const registry = await Registry.open(path);
     for (let i = 0; i < 5; i++) await registry.register(`k${i}`, key(i));
     await registry.close();
@@ -113,7 +106,7 @@ describe('Registry journal', () => {
   });
 
   it('accepts a registration twice (a crash between snapshot and journal truncation) but not an id with another key', async () => {
-    const path = join(dir, 'registry.json');
+    const path = temp.path('registry.json');
     const registry = await Registry.open(path);
     await registry.register('dup', 'KEY-1');
     await registry.close();

@@ -1,20 +1,13 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { tempDirEach } from '../helpers/temp-dir.js';
 import { AppendLog } from '../../src/storage/append-log.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'chatmsg-append-log-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = tempDirEach('chatmsg-append-log-');
 
 describe('AppendLog', () => {
   it('writes appends of the same moment together, in order, and counts them', async () => {
-    const path = join(dir, 'log');
+    const path = temp.path('log');
     const { log, records } = await AppendLog.open(path);
     expect(records).toEqual([]);
     await Promise.all(Array.from({ length: 500 }, (_, i) => log.append(`record ${i}`)));
@@ -28,13 +21,13 @@ describe('AppendLog', () => {
   });
 
   it('refuses a record with a line feed (it would be two records)', async () => {
-    const { log } = await AppendLog.open(join(dir, 'log'));
+    const { log } = await AppendLog.open(temp.path('log'));
     await expect(log.append('one\ntwo')).rejects.toThrow(/one line/);
     await log.close();
   });
 
   it('compacts once what was appended before the job ran is written; appends made while it runs land after', async () => {
-    const path = join(dir, 'log');
+    const path = temp.path('log');
     const { log } = await AppendLog.open(path);
     const before = [log.append('early'), log.append('also early')];
     let seenByJob = '';
