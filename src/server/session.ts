@@ -110,13 +110,15 @@ export class Session {
       this.fail('MALFORMED', `unknown verb ${request.verb}`);
       return;
     }
-    const { detail, text } = handler.describe?.(request) ?? {};
-    this.log(request.verb, detail, text);
+    // A request refused for the session's state is logged by its error line alone (which names
+    // the verb, within the error budget): a flood of them must not cost a log line each.
     if (handler.when === 'logged-in' && this.#state !== 'logged-in') {
       this.fail('NOT_LOGGED_IN', `${request.verb} needs LOGIN first`, request.verb);
     } else if (handler.when === 'logged-out' && this.#state === 'logged-in') {
       this.fail('CONFLICT', `this connection is already logged in as ${this.id}`, request.verb);
     } else {
+      const { detail, text } = handler.describe?.(request) ?? {};
+      this.log(request.verb, detail, text);
       handler.handle(this, request);
     }
   }
