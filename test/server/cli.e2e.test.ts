@@ -24,6 +24,7 @@ describe('chatmsg-server command line (e2e)', () => {
     [['0', '--max-queue', '4000'], /bad max-queue 4000: must be at least max-line \+ 64 \(4160\)/],
     [['0', '--max-line', '100000', '--max-queue', '65536'], /bad max-queue 65536/],
     [['0', '--rate-limit', 'fast'], /bad rate-limit "fast": expected a number >= 0/],
+    [['0', '--rate-limit', '50/s'], /bad rate-limit "50\/s": expected a number >= 0/],
     [['0', '--host', ''], /bad host ""/],
     [['0', '--max-registered', '0'], /bad max-registered "0": expected an integer >= 1/],
     [['0', '--register-limit=-1'], /bad register-limit "-1": expected an integer >= 0/],
