@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { proofSignedData } from '../../src/crypto/challenge.js';
@@ -20,6 +21,7 @@ const clients: ChatClient[] = [];
 
 beforeAll(async () => {
   ws = await workspace();
+  await execa(MAKE_LAB_CA, [ws.path('pki')]);
 });
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
@@ -39,10 +41,10 @@ async function connect(port: number): Promise<LineSocket> {
 }
 
 /** Answers the socket's CHALLENGE (read now unless given) with `key`'s proof for REGISTER `id`. */
-async function proveRegister(socket: LineSocket, id: string, key: IdentityKey, challenge?: string): Promise<void> {
+async function proveRegister(socket: LineSocket, id: string, key: IdentityKey, challenge?: string, channelBinding = ''): Promise<void> {
   const pdu = parseServerLine(challenge ?? (await socket.waitFor(/^CHALLENGE /)));
   if (pdu.kind !== 'CHALLENGE') throw new Error('no challenge');
-  const data = proofSignedData({ purpose: 'REGISTER', realm: pdu.realm, id, identityKey: key.publicKey, challenge: pdu.challenge, channelBinding: '' });
+  const data = proofSignedData({ purpose: 'REGISTER', realm: pdu.realm, id, identityKey: key.publicKey, challenge: pdu.challenge, channelBinding });
   socket.send(`PROVE ${key.sign(data)}\n`);
 }
 
@@ -62,13 +64,49 @@ describe('secure server hardening (real server processes, real sockets)', () => 
   });
 
   it('--require-tls-login lets a TLS client register', async () => {
-    await execa(MAKE_LAB_CA, [ws.path('pki')]);
     server = await startServer(['--require-tls-login', '--tls', '--cert', ws.path('pki/server.crt'), '--key', ws.path('pki/server.key')]);
     expect(server.log()).toMatch(/REGISTER and AUTH over TLS only/);
     const client = startClient(server.port, ['--tls', '--ca', ws.path('pki/ca.crt'), '--key', ws.path('tls.key')], ws.dir);
     clients.push(client);
     client.say('/register tina');
     await client.waitFor(/< OK REGISTER tina/);
+  });
+
+  it("makes a relayed login proof useless: the issue's relay attack against --tls --require-tls-login, and without it", async () => {
+    const ca = await readFile(ws.path('pki/ca.crt'));
+    const victimKey = IdentityKey.generate();
+    /** What the victim's client signs for a CHALLENGE a fake server forwarded to it over plain TCP (no channel binding). */
+    const victimSigns = (challengeLine: string) => {
+      const pdu = parseServerLine(challengeLine);
+      if (pdu.kind !== 'CHALLENGE') throw new Error(challengeLine);
+      return victimKey.sign(proofSignedData({ purpose: 'AUTH', realm: pdu.realm, id: 'vic', identityKey: victimKey.publicKey, challenge: pdu.challenge, channelBinding: '' }));
+    };
+    const bindingOf = (socket: LineSocket) => (socket.socket as TLSSocket).exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0)).toString('base64');
+
+    server = await startServer(['--require-tls-login', '--tls', '--cert', ws.path('pki/server.crt'), '--key', ws.path('pki/server.key')]);
+    const victim = await LineSocket.connectTls(server.port, ca);
+    sockets.push(victim);
+    await victim.waitFor(/^HELLO /);
+    await proveRegister(victim, 'vic', victimKey, await victim.request(`REGISTER vic ${victimKey.publicKey}`, /^CHALLENGE /), bindingOf(victim));
+    await victim.waitFor('OK REGISTER vic');
+    await victim.request('LOGOFF vic', 'OK LOGOFF vic');
+    // The attacker over TLS: the proof the victim made for the fake server is bound to no channel, the server expects the attacker's.
+    const overTls = await LineSocket.connectTls(server.port, ca);
+    sockets.push(overTls);
+    await overTls.waitFor(/^HELLO /);
+    const challenge = await overTls.request('AUTH vic', /^CHALLENGE \S+ \S+ tls-exporter$/);
+    await overTls.request(`PROVE ${victimSigns(challenge)}`, /^ERR 421 proof of key possession failed/);
+    await server.stop();
+
+    // The same relay against a server that takes logins over plain TCP succeeds: what the option is for.
+    server = await startServer([]);
+    const owner = await connect(server.port);
+    await proveRegister(owner, 'vic', victimKey, await owner.request(`REGISTER vic ${victimKey.publicKey}`, /^CHALLENGE /));
+    await owner.waitFor('OK REGISTER vic');
+    owner.destroy();
+    const attacker = await connect(server.port);
+    const plainChallenge = await attacker.request('AUTH vic', /^CHALLENGE \S+ \S+ none$/);
+    await attacker.request(`PROVE ${victimSigns(plainChallenge)}`, 'OK AUTH vic');
   });
 
   it("refuses the issue's weak-key attack over the wire: identity point as key, R = identity and S = 0", async () => {

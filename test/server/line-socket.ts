@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 
 /**
  * A raw CHAT-MSG connection for tests: real socket, lines collected as they arrive, and
@@ -37,6 +38,18 @@ export class LineSocket {
       const socket = net.connect({ port, host, noDelay: true });
       socket.once('error', reject);
       socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new LineSocket(socket));
+      });
+    });
+  }
+
+  /** Connects over TLS (1.3), trusting `ca` (PEM) for the server's certificate. */
+  static connectTls(port: number, ca: Buffer, host = '127.0.0.1'): Promise<LineSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, ca, minVersion: 'TLSv1.3' });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
         socket.off('error', reject);
         resolve(new LineSocket(socket));
       });
