@@ -58,9 +58,11 @@ export function secureVerbs({
    * A REGISTER reserves its id until its PROVE is done (or the session ends): nobody else may
    * LOGIN or REGISTER it meanwhile, so the key owner is not locked out by a keyless squatter.
    */
-  const release = (session: Session) => {
+  const release = (session: Session, only?: string) => {
     const state = stateOf(session);
-    if (state.reserved !== undefined) directory.release(state.reserved, session);
+    // A registration written late must not end a reservation the session made since.
+    if (state.reserved === undefined || (only !== undefined && state.reserved !== only)) return;
+    directory.release(state.reserved, session);
     state.reserved = undefined;
   };
   const stateOf = (session: Session): SecureState => {
@@ -103,6 +105,8 @@ export function secureVerbs({
       return;
     }
     stateOf(session).authenticated = true;
+    // Logged in, it can no longer PROVE: a REGISTER it sent meanwhile must not hold that id.
+    release(session);
     // The audit trail: who proved which key, and when (the key itself is in the registry).
     session.log(verb === 'REGISTER' ? 'registered' : 'authenticated', id);
     session.reply(encodeServer.ok(verb, id));
@@ -195,13 +199,13 @@ export function secureVerbs({
         registry.register(pending.id, pending.identityKey).then(
           (outcome) => {
             // The reservation ends only now: until the id was in the registry it kept LOGIN out.
-            release(session);
+            release(session, pending.id);
             if (session.state === 'closed') return;
             if (outcome === 'taken') session.fail('ALREADY_REGISTERED', pending.id, 'REGISTER');
             else loggedInSecurely(session, 'REGISTER', pending.id);
           },
           (error: Error) => {
-            release(session);
+            release(session, pending.id);
             session.log('registry write failed', error.message);
             if (session.state !== 'closed') session.fail('STORAGE_FAILED', undefined, 'REGISTER');
           },

@@ -7,6 +7,7 @@ import { parseServerLine } from '../../src/protocol/index.js';
 import { RegistrationLimiter } from '../../src/server/registration-limiter.js';
 import { Registry } from '../../src/server/registry.js';
 import { encode, LOW_ORDER_U, NON_CANONICAL_SMALL_ORDER, SMALL_ORDER_POINTS } from '../crypto/small-order.js';
+import { tempDirEach } from '../helpers/temp-dir.js';
 import { prove, registered, settle, world, type Client } from './helpers/secure-world.js';
 
 const b64 = (bytes: Buffer) => bytes.toString('base64');
@@ -280,5 +281,44 @@ describe('server-side state follows sessions (property over random sequences)', 
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a registration written while the connection goes on', () => {
+  const temp = tempDirEach('chatmsg-guards-');
+  const challenged = expect.stringMatching(/^CHALLENGE /);
+
+  it('a failed write ends its own reservation, not that of a REGISTER sent meanwhile', async () => {
+    const registry = await Registry.open(temp.path('registry.json'));
+    // The journal's file is gone: the write fails like a full disk.
+    await registry.close();
+    const w = world({ registry });
+    const key = IdentityKey.generate();
+    const client = w.connect();
+    client.say(`REGISTER first ${key.publicKey}`);
+    prove(client, 'REGISTER', 'first', key);
+    client.say(`REGISTER second ${key.publicKey}`);
+    for (let i = 0; i < 5; i++) await settle();
+    expect(client.link.take()).toEqual([challenged, 'ERR 507 the server could not save the registry, try again']);
+    expect(w.directory.reservedBy('first')).toBeUndefined();
+    expect(w.directory.reservedBy('second')).toBe(client.session);
+  });
+
+  it('a write that succeeds logs the connection in and frees the id it asked for meanwhile', async () => {
+    const registry = await Registry.open(temp.path('registry.json'));
+    const w = world({ registry });
+    const key = IdentityKey.generate();
+    const client = w.connect();
+    client.say(`REGISTER first ${key.publicKey}`);
+    prove(client, 'REGISTER', 'first', key);
+    client.say(`REGISTER second ${key.publicKey}`);
+    expect(w.directory.reservedBy('second')).toBe(client.session);
+    await registry.close();
+    for (let i = 0; i < 5; i++) await settle();
+    expect(client.link.take()).toEqual([challenged, 'OK REGISTER first']);
+    expect(w.directory.reservationCount).toBe(0);
+    const other = w.connect();
+    other.say('LOGIN second');
+    expect(other.link.take()).toEqual(['OK LOGIN second']);
   });
 });
