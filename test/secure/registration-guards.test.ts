@@ -287,17 +287,22 @@ describe('server-side state follows sessions (property over random sequences)', 
 describe('a registration written while the connection goes on', () => {
   const temp = tempDirEach('chatmsg-guards-');
   const challenged = expect.stringMatching(/^CHALLENGE /);
-
-  it('a failed write ends its own reservation, not that of a REGISTER sent meanwhile', async () => {
-    const registry = await Registry.open(temp.path('registry.json'));
-    // The journal's file is gone: the write fails like a full disk.
-    await registry.close();
+  /** A connection that proves REGISTER first and, while that is written, sends REGISTER second. */
+  const secondWhileFirstIsWritten = (registry: Registry) => {
     const w = world({ registry });
     const key = IdentityKey.generate();
     const client = w.connect();
     client.say(`REGISTER first ${key.publicKey}`);
     prove(client, 'REGISTER', 'first', key);
     client.say(`REGISTER second ${key.publicKey}`);
+    return { w, client };
+  };
+
+  it('a failed write ends its own reservation, not that of a REGISTER sent meanwhile', async () => {
+    const registry = await Registry.open(temp.path('registry.json'));
+    // The journal's file is gone: the write fails like a full disk.
+    await registry.close();
+    const { w, client } = secondWhileFirstIsWritten(registry);
     for (let i = 0; i < 5; i++) await settle();
     expect(client.link.take()).toEqual([challenged, 'ERR 507 the server could not save the registry, try again']);
     expect(w.directory.reservedBy('first')).toBeUndefined();
@@ -306,12 +311,7 @@ describe('a registration written while the connection goes on', () => {
 
   it('a write that succeeds logs the connection in and frees the id it asked for meanwhile', async () => {
     const registry = await Registry.open(temp.path('registry.json'));
-    const w = world({ registry });
-    const key = IdentityKey.generate();
-    const client = w.connect();
-    client.say(`REGISTER first ${key.publicKey}`);
-    prove(client, 'REGISTER', 'first', key);
-    client.say(`REGISTER second ${key.publicKey}`);
+    const { w, client } = secondWhileFirstIsWritten(registry);
     expect(w.directory.reservedBy('second')).toBe(client.session);
     await registry.close();
     for (let i = 0; i < 5; i++) await settle();
