@@ -21,6 +21,8 @@ interface SecureState {
   authenticated: boolean;
   /** The id this session's REGISTER reserved, until its PROVE is done or the session ends. */
   reserved?: string | undefined;
+  /** The id whose registration PROVE is writing (still reserved by this session meanwhile). */
+  writing?: string | undefined;
 }
 
 /** An error to answer with and its detail. */
@@ -58,24 +60,35 @@ export function secureVerbs({
    * A REGISTER reserves its id until its PROVE is done (or the session ends): nobody else may
    * LOGIN or REGISTER it meanwhile, so the key owner is not locked out by a keyless squatter.
    */
-  const release = (session: Session, only?: string) => {
+  const release = (session: Session) => {
     const state = stateOf(session);
-    // A registration written late must not end a reservation the session made since.
-    if (state.reserved === undefined || (only !== undefined && state.reserved !== only)) return;
-    directory.release(state.reserved, session);
+    if (state.reserved !== undefined) directory.release(state.reserved, session);
     state.reserved = undefined;
   };
-  const stateOf = (session: Session): SecureState => {
-    let state = states.get(session);
-    if (state === undefined) {
-      state = { authenticated: false };
-      states.set(session, state);
-      session.onClose(() => {
-        release(session);
-        if (session.member !== undefined) directory.withdraw(session.member);
-      });
+  /**
+   * The id whose registration is being written keeps its reservation until the write settles
+   * (it is in the registry already: the cap counts it there, not twice).
+   */
+  let writesInFlight = 0;
+  const written = (session: Session, id: string) => {
+    const state = stateOf(session);
+    if (state.writing === id) {
+      writesInFlight--;
+      state.writing = undefined;
     }
-    return state;
+    directory.release(id, session);
+  };
+  const stateOf = (session: Session): SecureState => {
+    const state = states.get(session);
+    if (state !== undefined) return state;
+    const created: SecureState = { authenticated: false };
+    states.set(session, created);
+    session.onClose(() => {
+      release(session);
+      if (created.writing !== undefined) written(session, created.writing);
+      if (session.member !== undefined) directory.withdraw(session.member);
+    });
+    return created;
   };
   /** Why `session` may not register `id` now (checked at REGISTER and again before the write), or undefined. */
   const registrationRefusal = (session: Session, id: string): Refusal | undefined => {
@@ -83,7 +96,7 @@ export function secureVerbs({
     if (registry.get(id) !== undefined) return ['ALREADY_REGISTERED', id];
     if (session.router.find(id) !== undefined) return ['CONFLICT', `${id} is online`];
     if (holder !== undefined && holder !== session) return ['CONFLICT', `${id} is being registered`];
-    const others = directory.reservationCount - (holder === session ? 1 : 0);
+    const others = directory.reservationCount - writesInFlight - (holder === session ? 1 : 0);
     if (registry.size + others >= maxRegistered) return ['REGISTRY_FULL', `${maxRegistered} ids`];
     if (limiter !== undefined && !limiter.allows(session.peer)) return ['REGISTRATION_LIMIT', undefined];
     return undefined;
@@ -164,6 +177,11 @@ export function secureVerbs({
           session.fail('NOT_REGISTERED', `${id} (LOGIN works for it)`, 'AUTH');
           return;
         }
+        // In the registry but not yet on disk: a login now could outlive the registration.
+        if (directory.reservedBy(id) !== undefined) {
+          session.fail('CONFLICT', `${id} is being registered`, 'AUTH');
+          return;
+        }
         challenge(session, { purpose: 'AUTH', realm, id: registered.id, identityKey: registered.identityKey, challenge: newChallenge() });
       },
     },
@@ -196,16 +214,22 @@ export function secureVerbs({
           session.fail(...(refusal ?? ['REGISTRATION_LIMIT', undefined]), 'REGISTER');
           return;
         }
+        // The reservation now stands for the write: a REGISTER this connection sends meanwhile
+        // makes a reservation of its own, and AUTH of the id waits until it is on disk.
+        state.writing = pending.id;
+        state.reserved = undefined;
+        writesInFlight++;
         registry.register(pending.id, pending.identityKey).then(
           (outcome) => {
-            // The reservation ends only now: until the id was in the registry it kept LOGIN out.
-            release(session, pending.id);
+            written(session, pending.id);
             if (session.state === 'closed') return;
             if (outcome === 'taken') session.fail('ALREADY_REGISTERED', pending.id, 'REGISTER');
+            // Logged in by an AUTH meanwhile: the id is registered, this connection stays what it is.
+            else if (session.state === 'logged-in') session.fail('CONFLICT', `this connection is already logged in as ${session.id}`, 'REGISTER');
             else loggedInSecurely(session, 'REGISTER', pending.id);
           },
           (error: Error) => {
-            release(session, pending.id);
+            written(session, pending.id);
             session.log('registry write failed', error.message);
             if (session.state !== 'closed') session.fail('STORAGE_FAILED', undefined, 'REGISTER');
           },

@@ -309,10 +309,30 @@ describe('a registration written while the connection goes on', () => {
     expect(w.directory.reservedBy('second')).toBe(client.session);
   });
 
+  it('an id being written counts once toward the cap', async () => {
+    const registry = await Registry.open(temp.path('registry.json'));
+    const w = world({ registry, maxRegistered: 2 });
+    const key = IdentityKey.generate();
+    const writer = w.connect();
+    writer.say(`REGISTER a1 ${key.publicKey}`);
+    prove(writer, 'REGISTER', 'a1', key);
+    const next = w.connect();
+    next.say(`REGISTER a2 ${key.publicKey}`);
+    expect(next.link.take()).toEqual([challenged]);
+    const third = w.connect();
+    third.say(`REGISTER a3 ${key.publicKey}`);
+    expect(third.link.take()).toEqual(['ERR 508 the registry is full: no new ids: 2 ids']);
+    await registry.close();
+  });
+
   it('a write that succeeds logs the connection in and frees the id it asked for meanwhile', async () => {
     const registry = await Registry.open(temp.path('registry.json'));
     const { w, client } = secondWhileFirstIsWritten(registry);
     expect(w.directory.reservedBy('second')).toBe(client.session);
+    // Registered in memory, not yet on disk: the key holder's other connection cannot AUTH yet.
+    const early = w.connect();
+    early.say('AUTH first');
+    expect(early.link.take()).toEqual(['ERR 409 id already online: first is being registered']);
     await registry.close();
     for (let i = 0; i < 5; i++) await settle();
     expect(client.link.take()).toEqual([challenged, 'OK REGISTER first']);
