@@ -325,6 +325,26 @@ describe('a registration written while the connection goes on', () => {
     await registry.close();
   });
 
+  it('an AUTH that logs the connection in while its registration is written: the registration ends with ERR 409, not a second login', async () => {
+    const registry = await Registry.open(temp.path('registry.json'));
+    const bobKey = IdentityKey.generate();
+    await registry.register('bob', bobKey.publicKey);
+    const w = world({ registry });
+    const key = IdentityKey.generate();
+    const client = w.connect();
+    client.say(`REGISTER first ${key.publicKey}`);
+    prove(client, 'REGISTER', 'first', key);
+    client.say('AUTH bob');
+    prove(client, 'AUTH', 'bob', bobKey);
+    expect(client.link.take()).toEqual(['OK AUTH bob']);
+    await registry.close();
+    for (let i = 0; i < 5; i++) await settle();
+    expect(client.link.take()).toEqual(['ERR 409 id already online: this connection is already logged in as bob']);
+    expect(w.router.ids()).toEqual(['bob']);
+    expect(registry.get('first')).toBeDefined();
+    expect(w.directory.reservationCount).toBe(0);
+  });
+
   it('a write that succeeds logs the connection in and frees the id it asked for meanwhile', async () => {
     const registry = await Registry.open(temp.path('registry.json'));
     const { w, client } = secondWhileFirstIsWritten(registry);
