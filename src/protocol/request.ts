@@ -104,4 +104,3 @@ export function encodeRequest(request: Request): string {
   }
 }
 
-
