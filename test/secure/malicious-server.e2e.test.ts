@@ -67,7 +67,7 @@ async function aliceAgainst(keys: [string, string, string], pins: string, outcom
 }
 
 describe("Alice's client against a server that substitutes Bob's keys", () => {
-  it("detects a changed identity key for a pinned Bob, warns loudly and refuses to send", async () => {
+  it('detects a changed identity key for a pinned Bob, warns loudly and refuses to send', async () => {
     const pins = ws.path('alice-pins-changed.json');
     await (await PinStore.open(pins)).pin('bob', bobIdentity.publicKey);
     const { alice, sent } = await aliceAgainst([malloryIdentity.publicKey, malloryPrekey.publicKey, malloryPrekey.signature], pins, /refusing to send to bob/);
