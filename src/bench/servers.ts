@@ -67,7 +67,7 @@ export async function startOurServer(dir: string, options: OurServerOptions): Pr
   try {
     await waitForPort(port, child, 'chatmsg-server');
   } catch (error) {
-    throw new Error(`${(error as Error).message}; its log:\n${logTail(logFile)}`);
+    throw new Error(`${(error as Error).message}; its log:\n${logTail(logFile)}`, { cause: error });
   }
   return managed('chatmsg', 'chatmsg-server', '127.0.0.1', port, child);
 }

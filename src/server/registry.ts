@@ -197,7 +197,7 @@ export function parseRegistry(text: string, path = 'registry'): RegistryFile {
   try {
     parsed = JSON.parse(text) as Partial<RegistryFile>;
   } catch (error) {
-    throw new Error(`registry ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`registry ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   if (parsed.version !== 1 || typeof parsed.users !== 'object' || parsed.users === null) {
     throw new Error(`registry ${path} is not a CHAT-MSG registry (version 1)`);
