@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { access, constants, open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { makeTsharkHome, tsharkUser } from './tshark-home.js';
 
 /** The dissector shipped with the project (dist/analyze and src/analyze are both two levels deep). */
 export const DISSECTOR_PATH = fileURLToPath(new URL('../../wireshark/chatmsg.lua', import.meta.url));
@@ -30,12 +31,15 @@ export interface TsharkOptions {
   prefs?: string[] | undefined;
 }
 
-/** The common arguments: our dissector, its port preference, TCP reassembly (also out of order) on. */
-export function tsharkArgs(pcap: string, options: TsharkOptions = {}): string[] {
+/**
+ * The common arguments: the capture (`-` is standard input), the dissector, its port preference,
+ * TCP reassembly (also out of order) on.
+ */
+export function tsharkArgs(pcap: string, dissector: string, options: TsharkOptions = {}): string[] {
   // Out-of-order reassembly: a capture on a busy multi-core machine can record a segment after
   // the one that follows it; without it TCP would not hand those bytes to the dissector.
   const args = [
-    '-r', pcap, '-n', '-X', `lua_script:${DISSECTOR_PATH}`,
+    '-r', pcap, '-n', '-X', `lua_script:${dissector}`,
     '-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tcp.reassemble_out_of_order:TRUE',
   ];
   if (options.port !== undefined) args.push('-o', `chatmsg.port:${options.port}`);
@@ -44,9 +48,15 @@ export function tsharkArgs(pcap: string, options: TsharkOptions = {}): string[] 
   return args;
 }
 
+const MAX_OUTPUT = 512 * 1024 * 1024;
+
 /**
  * Runs tshark on a capture file and returns its stdout. Missing tshark, a missing or unreadable
  * file and tshark's own refusals become an AnalyzeError with a message that says what to do.
+ *
+ * tshark runs in a private home (see makeTsharkHome) so the result does not depend on who runs it.
+ * As root it runs as an unprivileged user (tsharkUser: Wireshark 4.2+ loads no Lua script for
+ * root), reading the capture from standard input that we opened, so that user needs no right to it.
  */
 export async function runTshark(pcap: string, extraArgs: string[], options: TsharkOptions = {}): Promise<string> {
   try {
@@ -55,21 +65,72 @@ export async function runTshark(pcap: string, extraArgs: string[], options: Tsha
     throw new AnalyzeError(`cannot read capture file ${pcap}: no such file or no permission`);
   }
   const program = tsharkProgram();
-  return new Promise((resolve, reject) => {
-    execFile(
-      program,
-      [...tsharkArgs(pcap, options), ...extraArgs],
-      { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          reject(new AnalyzeError(`tshark not found (looked for "${program}")\n${TSHARK_INSTALL_HINT}`));
-        } else if (error) {
-          const why = stderr.split('\n').filter((l) => l && !l.startsWith('Running as user')).join(' ').trim();
-          reject(new AnalyzeError(`tshark could not read ${pcap}: ${why || error.message}`));
-        } else {
-          resolve(stdout);
-        }
-      },
-    );
+  const user = await tsharkUser();
+  const home = await makeTsharkHome(DISSECTOR_PATH);
+  const input = user ? await open(pcap, 'r') : undefined;
+  try {
+    const args = [...tsharkArgs(input ? '-' : pcap, home.dissector, options), ...extraArgs];
+    const { stdout, stderr, error, code } = await collect(program, args, home.env, user, input?.fd);
+    if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new AnalyzeError(`tshark not found (looked for "${program}")\n${TSHARK_INSTALL_HINT}`);
+    }
+    if (error || code !== 0) {
+      const why = stderr.split('\n').filter((l) => l && !l.startsWith('Running as user')).join(' ').trim()
+        .replaceAll('"-"', `"${pcap}"`);
+      throw new AnalyzeError(`tshark could not read ${pcap}: ${why || error?.message || `exit ${code}`}`);
+    }
+    return stdout;
+  } finally {
+    await input?.close();
+    await home.remove();
+  }
+}
+
+interface Collected {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  error?: Error;
+}
+
+/** Runs the program to the end and keeps what it printed (stdout up to MAX_OUTPUT bytes). */
+function collect(
+  program: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  user: { uid: number; gid: number } | undefined,
+  stdinFd: number | undefined,
+): Promise<Collected> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, {
+      env,
+      stdio: [stdinFd ?? 'ignore', 'pipe', 'pipe'],
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let failure: Error | undefined;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT) {
+        failure ??= new Error(`tshark printed more than ${MAX_OUTPUT} bytes`);
+        child.kill();
+      } else {
+        out.push(chunk);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => {
+      failure ??= error;
+    });
+    child.on('close', (code) => {
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code,
+        ...(failure ? { error: failure } : {}),
+      });
+    });
   });
 }
