@@ -71,8 +71,12 @@ export async function runTshark(pcap: string, extraArgs: string[], options: Tsha
   try {
     const args = [...tsharkArgs(input ? '-' : pcap, home.dissector, options), ...extraArgs];
     const { stdout, stderr, error, code } = await collect(program, args, home.env, user, input?.fd);
-    if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new AnalyzeError(`tshark not found (looked for "${program}")\n${TSHARK_INSTALL_HINT}`);
+    const spawnCode = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (spawnCode === 'ENOENT') throw new AnalyzeError(`tshark not found (looked for "${program}")\n${TSHARK_INSTALL_HINT}`);
+    if (spawnCode === 'EACCES') {
+      // As root, tshark runs as another user, who may not search every PATH folder or run the file.
+      const who = user ? ` by uid ${user.uid}, the unprivileged user tshark runs as when you are root` : '';
+      throw new AnalyzeError(`tshark not found or not allowed to run${who} (looked for "${program}")\n${TSHARK_INSTALL_HINT}`);
     }
     if (error || code !== 0) {
       const why = stderr.split('\n').filter((l) => l && !l.startsWith('Running as user')).join(' ').trim()
