@@ -26,7 +26,7 @@ export default defineConfig({
       { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'] } },
       ...(haveTrixie
         ? [{
-            extends: true,
+            extends: true as const,
             test: {
               name: 'tshark-4.4',
               include: ['test/wireshark/**/*.test.ts', 'test/analyze/**/*.test.ts'],

@@ -56,7 +56,7 @@ const MAX_OUTPUT = 512 * 1024 * 1024;
  *
  * tshark runs in a private home (see makeTsharkHome) so the result does not depend on who runs it.
  * As root it runs as an unprivileged user (tsharkUser: Wireshark 4.2+ loads no Lua script for
- * root), reading the capture from standard input that we opened, so that user needs no right to it.
+ * root). It reads the capture from standard input, opened here.
  */
 export async function runTshark(pcap: string, extraArgs: string[], options: TsharkOptions = {}): Promise<string> {
   try {
@@ -67,10 +67,12 @@ export async function runTshark(pcap: string, extraArgs: string[], options: Tsha
   const program = tsharkProgram();
   const user = await tsharkUser();
   const home = await makeTsharkHome(DISSECTOR_PATH);
-  const input = user ? await open(pcap, 'r') : undefined;
+  // Always on standard input: the user tshark runs as needs no right to the file, and a tshark
+  // in a chroot (scripts/tshark-trixie.sh) no view of its folder.
+  const input = await open(pcap, 'r');
   try {
-    const args = [...tsharkArgs(input ? '-' : pcap, home.dissector, options), ...extraArgs];
-    const { stdout, stderr, error, code } = await collect(program, args, home.env, user, input?.fd);
+    const args = [...tsharkArgs('-', home.dissector, options), ...extraArgs];
+    const { stdout, stderr, error, code } = await collect(program, args, home.env, user, input.fd);
     const spawnCode = (error as NodeJS.ErrnoException | undefined)?.code;
     if (spawnCode === 'ENOENT') throw new AnalyzeError(`tshark not found (looked for "${program}")\n${TSHARK_INSTALL_HINT}`);
     if (spawnCode === 'EACCES') {
@@ -85,7 +87,7 @@ export async function runTshark(pcap: string, extraArgs: string[], options: Tsha
     }
     return stdout;
   } finally {
-    await input?.close();
+    await input.close();
     await home.remove();
   }
 }
@@ -103,12 +105,12 @@ function collect(
   args: string[],
   env: NodeJS.ProcessEnv,
   user: { uid: number; gid: number } | undefined,
-  stdinFd: number | undefined,
+  stdinFd: number,
 ): Promise<Collected> {
   return new Promise((resolve) => {
     const child = spawn(program, args, {
       env,
-      stdio: [stdinFd ?? 'ignore', 'pipe', 'pipe'],
+      stdio: [stdinFd, 'pipe', 'pipe'],
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
     const out: Buffer[] = [];

@@ -1,0 +1,101 @@
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFieldRows } from '../../src/analyze/field-rows.js';
+import { DISSECTOR_PATH, tsharkProgram } from '../../src/analyze/tshark.js';
+import { makeTsharkHome, tsharkUser } from '../../src/analyze/tshark-home.js';
+import { SEGMENTED_PCAP } from './fixture.js';
+
+const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.meta.url));
+const asRoot = process.getuid?.() === 0;
+
+describe('whom tshark runs as', () => {
+  it('runs it as the caller unless the caller is root', async () => {
+    expect(await tsharkUser(1000, {})).toBeUndefined();
+    expect(await tsharkUser(1000, { SUDO_UID: '0', SUDO_GID: '0' })).toBeUndefined();
+  });
+
+  it('runs it as the person behind sudo when root came from sudo', async () => {
+    expect(await tsharkUser(0, { SUDO_UID: '1001', SUDO_GID: '1002' })).toEqual({ uid: 1001, gid: 1002 });
+  });
+
+  it('runs it as nobody when root did not come from sudo, or sudo was root itself or is garbled', async () => {
+    const nobody = { uid: Number((await execa('id', ['-u', 'nobody'])).stdout), gid: Number((await execa('id', ['-g', 'nobody'])).stdout) };
+    expect(nobody.uid).not.toBe(0);
+    for (const env of [{}, { SUDO_UID: '0', SUDO_GID: '0' }, { SUDO_UID: 'x', SUDO_GID: '5' }, { SUDO_UID: '1000' }]) {
+      expect(await tsharkUser(0, env), JSON.stringify(env)).toEqual(nobody);
+    }
+  });
+});
+
+describe('tshark runs in a private home, so the user\'s own Wireshark settings do not change the analysis', () => {
+  let home: string;
+  const saved = { HOME: process.env['HOME'], XDG_CONFIG_HOME: process.env['XDG_CONFIG_HOME'] };
+
+  beforeAll(async () => {
+    // A student's Wireshark that has CHAT-MSG switched off (Analyze > Enabled Protocols).
+    home = await mkdtemp(join(tmpdir(), 'chatmsg-student-home-'));
+    await mkdir(join(home, '.config', 'wireshark'), { recursive: true });
+    await writeFile(join(home, '.config', 'wireshark', 'disabled_protos'), 'chatmsg\n');
+    await chmod(home, 0o755);
+  });
+  afterAll(async () => {
+    Object.assign(process.env, saved);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('the planted setting works when tshark reads that home (a test of the test)', async () => {
+    const user = await tsharkUser();
+    const private_ = await makeTsharkHome(DISSECTOR_PATH);
+    const input = await open(SEGMENTED_PCAP, 'r');
+    try {
+      const args = ['-r', '-', '-X', `lua_script:${private_.dissector}`, '-Y', 'chatmsg', '-T', 'fields', '-e', 'frame.number'];
+      const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+      delete env['WIRESHARK_CONFIG_DIR'];
+      const output = await new Promise<string>((resolve, reject) => {
+        const child = spawn(tsharkProgram(), args, { env, stdio: [input.fd, 'pipe', 'ignore'], ...(user ?? {}) });
+        let out = '';
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+        child.on('error', reject).on('close', () => resolve(out));
+      });
+      expect(output).toBe('');
+    } finally {
+      await input.close();
+      await private_.remove();
+    }
+  });
+
+  it('still finds every PDU with that home as HOME', async () => {
+    Object.assign(process.env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config') });
+    const rows = await readFieldRows(SEGMENTED_PCAP, ['chatmsg.line'], { filter: 'chatmsg' });
+    Object.assign(process.env, saved);
+    expect(rows.length).toBeGreaterThan(20);
+  });
+});
+
+describe.skipIf(!asRoot)('the same report as root and as a normal user', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chatmsg-as-user-'));
+    await chmod(dir, 0o777);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('npm run analyze as root and as nobody prints the same report, with every PDU', async () => {
+    const report = async (name: string, prefix: string[]) => {
+      const out = join(dir, `${name}.md`);
+      const args = [...prefix, process.execPath, ANALYZE_BIN, SEGMENTED_PCAP, '--out', out];
+      const result = await execa(args[0]!, args.slice(1), { reject: false, env: { HOME: dir } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      return (await readFile(out, 'utf8')).replaceAll(name, 'NAME');
+    };
+    const root = await report('root', []);
+    const user = await report('user', ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']);
+    expect(user).toBe(root);
+    expect(root).toContain('MSG ALL hello everyone');
+  });
+});
