@@ -109,7 +109,7 @@ let capture: PacketCapture | undefined;
 if (options.capture) {
   try {
     capture = await startCapture(join(evidenceDir, 'traffic.pcap'), address.host, address.port);
-    log(`capture: tcpdump is recording tcp port ${address.port} into ${capture.file}`);
+    log(`capture: ${capture.what} is recording tcp port ${address.port} into ${capture.file}`);
   } catch (error) {
     await server?.stop();
     if (!(error instanceof CaptureError)) throw error;
@@ -127,7 +127,7 @@ const run = await runScenario(scenario, {
   ...(options.verbose ? { onClientLine: (client: string, line: string) => log(`       ${client.padEnd(nameWidth)} | ${line}`) } : {}),
 });
 
-// Let the last FIN/ACKs reach the capture before tcpdump stops.
+// Let the last FIN/ACKs reach the capture before the capture program stops.
 const captureReport = capture ? await new Promise((resolve) => setTimeout(resolve, 200)).then(() => capture!.stop()) : undefined;
 await server?.stop();
 await writeEvidence(evidenceDir, run.result, run.sessions, {

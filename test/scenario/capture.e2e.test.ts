@@ -1,0 +1,62 @@
+import { execa } from 'execa';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdusOf, readCapture } from '../../src/analyze/capture-model.js';
+import { CaptureError, startCapture } from '../../src/scenario/capture.js';
+import { startServer } from '../helpers/server-process.js';
+import { RawPeer } from '../wireshark/helpers/raw-peer.js';
+
+const CAPTURE_MODULE = fileURLToPath(new URL('../../dist/scenario/capture.js', import.meta.url));
+const asRoot = process.getuid?.() === 0;
+
+describe.skipIf(process.platform !== 'linux')('--capture records a real server on loopback with each capture program', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chatmsg-capture-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it.each(['tcpdump', 'dumpcap', 'tshark'] as const)('%s: every PDU of the conversation, and its count in the closing report', async (program) => {
+    const server = await startServer();
+    const file = join(dir, `${program}.pcap`);
+    try {
+      const capture = await startCapture(file, server.host, server.port, { program });
+      expect(capture.what).toBe(`${program} on lo`);
+      const peer = await RawPeer.greeted(server.port);
+      await peer.request('LOGIN ada', 'OK LOGIN ada\n');
+      await peer.request('PING last', 'PONG last\n');
+      await peer.close();
+      const report = await capture.stop();
+      expect(report).toMatch(/\d+ packets captured|Packets captured: \d+/);
+      const lines = pdusOf(await readCapture(file, { port: server.port })).map((pdu) => pdu.line);
+      expect(lines[0]).toMatch(/^HELLO /);
+      expect(lines.slice(1)).toEqual(['LOGIN ada', 'OK LOGIN ada', 'PING last', 'PONG last']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('fails with what to install when the program asked for is not there', async () => {
+    const path = process.env['PATH'];
+    process.env['PATH'] = dir;
+    try {
+      const error = await startCapture(join(dir, 'none.pcap'), '127.0.0.1', 9, { program: 'dumpcap' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CaptureError);
+      expect((error as Error).message).toBe('--capture needs a capture program (looked for dumpcap): install tcpdump (Debian/Ubuntu: sudo apt-get install tcpdump), or tshark, which brings dumpcap');
+    } finally {
+      process.env['PATH'] = path;
+    }
+  });
+
+  it.skipIf(!asRoot)('dumpcap without the right to capture fails at once, saying how to grant it', async () => {
+    await chmod(dir, 0o777);
+    const script = `import(${JSON.stringify(CAPTURE_MODULE)}).then((m) => m.startCapture(${JSON.stringify(join(dir, 'denied.pcap'))}, '127.0.0.1', 9, { program: 'dumpcap' }))`
+      + '.then(() => process.exit(0), (e) => { console.error(e.name + ": " + e.message); process.exit(1); })';
+    const run = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], { reject: false });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^CaptureError: dumpcap may not capture on lo: run as root, or let your account capture through Wireshark's group: .*usermod -aG wireshark/);
+  });
+});
