@@ -1,13 +1,13 @@
 import { execa } from 'execa';
-import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFieldRows } from '../../src/analyze/field-rows.js';
-import { DISSECTOR_PATH, tsharkProgram } from '../../src/analyze/tshark.js';
+import { DISSECTOR_PATH } from '../../src/analyze/tshark.js';
 import { makeTsharkHome, tsharkUser } from '../../src/analyze/tshark-home.js';
+import { plainTshark } from '../wireshark/helpers/plain-tshark.js';
 import { SEGMENTED_PCAP } from './fixture.js';
 
 const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.meta.url));
@@ -49,22 +49,13 @@ describe('tshark runs in a private home, so the user\'s own Wireshark settings d
   });
 
   it('the planted setting works when tshark reads that home (a test of the test)', async () => {
-    const user = await tsharkUser();
     const private_ = await makeTsharkHome(DISSECTOR_PATH);
-    const input = await open(SEGMENTED_PCAP, 'r');
     try {
-      const args = ['-r', '-', '-X', `lua_script:${private_.dissector}`, '-Y', 'chatmsg', '-T', 'fields', '-e', 'frame.number'];
       const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
       delete env['WIRESHARK_CONFIG_DIR'];
-      const output = await new Promise<string>((resolve, reject) => {
-        const child = spawn(tsharkProgram(), args, { env, stdio: [input.fd, 'pipe', 'ignore'], ...(user ?? {}) });
-        let out = '';
-        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-        child.on('error', reject).on('close', () => resolve(out));
-      });
-      expect(output).toBe('');
+      const args = ['-X', `lua_script:${private_.dissector}`, '-Y', 'chatmsg', '-T', 'fields', '-e', 'frame.number'];
+      expect(await plainTshark(args, env, SEGMENTED_PCAP)).toBe('');
     } finally {
-      await input.close();
       await private_.remove();
     }
   });
