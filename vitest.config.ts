@@ -29,7 +29,8 @@ export default defineConfig({
             extends: true as const,
             test: {
               name: 'tshark-4.4',
-              include: ['test/wireshark/**/*.test.ts', 'test/analyze/**/*.test.ts'],
+              // The dissector, the analysis, and the captures --capture makes read back through it.
+              include: ['test/wireshark/**/*.test.ts', 'test/analyze/**/*.test.ts', 'test/scenario/capture.e2e.test.ts'],
               env: { TSHARK: trixieTshark },
             },
           }]
