@@ -4,9 +4,9 @@ import { runTshark, type TsharkOptions } from './tshark.js';
 export type FieldRow<F extends string = string> = Partial<Record<F, string[]>>;
 
 /**
- * Reads fields with `-T json -e`, the one output that is the same on every tshark we test: `-T
- * fields` changed in 4.2+ (backslashes in text doubled, `_ws.col.Info` printed as `_ws.col.info`),
- * while JSON quotes strings by JSON's rules and keys each value by the field we asked for.
+ * Reads fields with `-T json -e`, whose values are the same on every tshark we test: `-T fields`
+ * changed in 4.2+ (backslashes in text doubled, `_ws.col.Info` printed as `_ws.col.info`), while
+ * JSON quotes strings by JSON's rules. Only the key of a column field changes case (see below).
  */
 export async function readFieldRows<F extends string>(pcap: string, fields: readonly F[], options: TsharkOptions = {}): Promise<FieldRow<F>[]> {
   const json = await runTshark(pcap, ['-T', 'json', ...fields.flatMap((field) => ['-e', field])], options);
