@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,6 +17,16 @@ describe('interface lists as dumpcap -D, tshark -D and tcpdump -D print them', (
       '\\Device\\NPF_Loopback', 'etwdump',
     ]);
     expect(list('windows-npcap-dumpcap')[3]!.description).toBe('Event Tracing for Windows (ETW) reader');
+  });
+
+  it('reads back any list printed in that format, LF or CRLF (property)', () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9_{}\\.:-]{1,24}$/);
+    const text = fc.stringMatching(/^[A-Za-z0-9 ()/.,:-]{0,40}$/).map((t) => t.trim()).filter((t) => !t.endsWith(')') || t.includes('('));
+    const entry = fc.record({ name: word, description: text, flags: fc.constantFrom('', 'Up, Running', 'Loopback', 'none') });
+    fc.assert(fc.property(fc.array(entry, { maxLength: 12 }), fc.constantFrom('\n', '\r\n'), (entries, eol) => {
+      const printed = entries.map((e, i) => `${i + 1}. ${e.name}${e.description ? ` (${e.description})` : ''}${e.flags ? ` [${e.flags}]` : ''}`).join(eol);
+      expect(parseInterfaceList(printed)).toEqual(entries.map((e, i) => ({ index: i + 1, ...e })));
+    }));
   });
 
   it('skips lines that are not interfaces (warnings, blank lines)', () => {
