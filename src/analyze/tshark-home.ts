@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,34 +44,49 @@ function nobody(): Promise<TsharkUser> {
   return nobodyAccount;
 }
 
-/** A private home for one tshark run: its own config folder and a copy of the dissector. */
+/** A private home for one tshark run: its own config folder and copies of the files tshark reads. */
 export interface TsharkHome {
-  /** The dissector to pass to `-X lua_script:` (readable by the user tshark runs as). */
+  /** The dissector to pass to `-X lua_script:`. */
   dissector: string;
+  /** The TLS key log to pass to `-o tls.keylog_file:`, when one was given. */
+  keylog?: string;
   /** The environment for tshark: HOME and the config folders point into the private home. */
   env: NodeJS.ProcessEnv;
   remove(): Promise<void>;
 }
 
 /**
- * Makes the private home. A student who installed chatmsg.lua in the personal plugins folder (as
- * wireshark/README.md explains) would otherwise load it twice, the older copy winning; their own
- * preferences and profiles would change what the analysis sees; and an unprivileged tshark could
- * not read root's files. With HOME, XDG_CONFIG_HOME, WIRESHARK_CONFIG_DIR and (Windows) APPDATA in
- * the private folder, tshark starts from its defaults plus the `-o` options we give it.
+ * Makes the private home, owned by the user tshark runs as (`owner`, when that is not us) and
+ * closed to everyone else: it holds a copy of the dissector and of the TLS key log (a secret), so
+ * that user can read them wherever the originals are.
+ *
+ * A student who installed chatmsg.lua in the personal plugins folder (as wireshark/README.md
+ * explains) would otherwise load it twice, the older copy winning; their own preferences and
+ * profiles would change what the analysis sees; and an unprivileged tshark could not read root's
+ * files. With HOME, XDG_CONFIG_HOME, WIRESHARK_CONFIG_DIR and (Windows) APPDATA in the private
+ * folder, tshark starts from its defaults plus the `-o` options we give it.
  */
-export async function makeTsharkHome(dissectorSource: string, env: NodeJS.ProcessEnv = process.env): Promise<TsharkHome> {
+export async function makeTsharkHome(
+  dissectorSource: string,
+  { keylogSource, owner, env = process.env }: { keylogSource?: string | undefined; owner?: TsharkUser | undefined; env?: NodeJS.ProcessEnv } = {},
+): Promise<TsharkHome> {
   const dir = await mkdtemp(join(tmpdir(), 'chatmsg-tshark-'));
   try {
-    // mkdtemp makes the folder 0700; the user tshark may run as needs to read the dissector.
-    await chmod(dir, 0o755);
     const config = join(dir, 'config');
     await mkdir(config);
     const dissector = join(dir, 'chatmsg.lua');
     await copyFile(dissectorSource, dissector);
-    await chmod(dissector, 0o644);
+    const keylog = keylogSource === undefined ? undefined : join(dir, 'tls.keylog');
+    if (keylog) await copyFile(keylogSource!, keylog);
+    const files = [dissector, ...(keylog ? [keylog] : [])];
+    // copyFile keeps the source's mode (a 0644 key log stays readable to all): closed explicitly.
+    for (const file of files) await chmod(file, 0o600);
+    if (owner) {
+      for (const path of [dir, config, ...files]) await chown(path, owner.uid, owner.gid);
+    }
     return {
       dissector,
+      ...(keylog ? { keylog } : {}),
       env: { ...env, HOME: dir, XDG_CONFIG_HOME: config, WIRESHARK_CONFIG_DIR: config, APPDATA: dir },
       remove: () => rm(dir, { recursive: true, force: true }),
     };

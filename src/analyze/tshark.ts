@@ -29,6 +29,8 @@ export interface TsharkOptions {
   filter?: string | undefined;
   /** More preferences, `name:value` (`chatmsg.heuristic:FALSE`). */
   prefs?: string[] | undefined;
+  /** A TLS key log (SSLKEYLOGFILE format) to decrypt TLS with (given to tshark as a private copy). */
+  keylog?: string | undefined;
 }
 
 /**
@@ -44,6 +46,7 @@ export function tsharkArgs(pcap: string, dissector: string, options: TsharkOptio
   ];
   if (options.port !== undefined) args.push('-o', `chatmsg.port:${options.port}`);
   for (const pref of options.prefs ?? []) args.push('-o', pref);
+  if (options.keylog !== undefined) args.push('-o', `tls.keylog_file:${options.keylog}`);
   if (options.filter !== undefined) args.push('-Y', options.filter);
   return args;
 }
@@ -66,12 +69,19 @@ export async function runTshark(pcap: string, extraArgs: string[], options: Tsha
   }
   const program = tsharkProgram();
   const user = await tsharkUser();
-  const home = await makeTsharkHome(DISSECTOR_PATH);
+  if (options.keylog !== undefined) {
+    try {
+      await access(options.keylog, constants.R_OK);
+    } catch {
+      throw new AnalyzeError(`cannot read TLS key log ${options.keylog}: no such file or no permission`);
+    }
+  }
+  const home = await makeTsharkHome(DISSECTOR_PATH, { keylogSource: options.keylog, owner: user });
   // Always on standard input: the user tshark runs as needs no right to the file, and a tshark
   // in a chroot (scripts/tshark-trixie.sh) no view of its folder.
   const input = await open(pcap, 'r');
   try {
-    const args = [...tsharkArgs('-', home.dissector, options), ...extraArgs];
+    const args = [...tsharkArgs('-', home.dissector, { ...options, keylog: home.keylog }), ...extraArgs];
     const { stdout, stderr, error, code } = await collect(program, args, home.env, user, input.fd);
     const spawnCode = (error as NodeJS.ErrnoException | undefined)?.code;
     if (spawnCode === 'ENOENT') throw new AnalyzeError(`tshark not found (looked for "${program}")\n${TSHARK_INSTALL_HINT}`);

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFieldRows } from '../../src/analyze/field-rows.js';
@@ -49,7 +49,7 @@ describe('tshark runs in a private home, so the user\'s own Wireshark settings d
   });
 
   it('the planted setting works when tshark reads that home (a test of the test)', async () => {
-    const private_ = await makeTsharkHome(DISSECTOR_PATH);
+    const private_ = await makeTsharkHome(DISSECTOR_PATH, { owner: await tsharkUser() });
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
       delete env['WIRESHARK_CONFIG_DIR'];
@@ -65,6 +65,27 @@ describe('tshark runs in a private home, so the user\'s own Wireshark settings d
     const rows = await readFieldRows(SEGMENTED_PCAP, ['chatmsg.line'], { filter: 'chatmsg' });
     Object.assign(process.env, saved);
     expect(rows.length).toBeGreaterThan(20);
+  });
+});
+
+describe('the private home holds copies of secrets (a TLS key log): only the user tshark runs as may read them', () => {
+  it('is closed to group and others, and belongs to that user', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatmsg-keylog-'));
+    const keylog = join(dir, 'server.keylog');
+    await writeFile(keylog, 'CLIENT_TRAFFIC_SECRET_0 00 11\n');
+    const owner = await tsharkUser();
+    const home = await makeTsharkHome(DISSECTOR_PATH, { keylogSource: keylog, owner });
+    try {
+      expect(await readFile(home.keylog!, 'utf8')).toBe('CLIENT_TRAFFIC_SECRET_0 00 11\n');
+      for (const path of [dirname(home.keylog!), home.keylog!, home.dissector]) {
+        const info = await stat(path);
+        expect(info.mode & 0o077, path).toBe(0);
+        expect(info.uid, path).toBe(owner?.uid ?? process.getuid?.());
+      }
+    } finally {
+      await home.remove();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
