@@ -14,6 +14,12 @@ if [ ! -x "$ROOT/usr/bin/tshark" ]; then
   exit 1
 fi
 
+# Callers hand tshark files in their temporary folder (the analysis's private home): only /tmp is shared.
+case "${TMPDIR:-/tmp}" in
+  /tmp | /tmp/*) ;;
+  *) echo "tshark-trixie: TMPDIR=$TMPDIR is not seen inside the trixie root: unset it or use a folder under /tmp" >&2; exit 1 ;;
+esac
+
 uid=$(id -u)
 gid=$(id -g)
 # shellcheck disable=SC2016 # expanded by the inner shell
