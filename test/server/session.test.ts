@@ -186,6 +186,36 @@ describe('Session', () => {
     expect(b.link.take()).toEqual(['BYE bye now']);
   });
 
+  it('delivers a MSG to the own id, before its OK MSG (any case, named as logged in)', () => {
+    const { loggedIn } = world();
+    const other = loggedIn('other');
+    const alice = loggedIn('Alice');
+    other.link.take();
+    alice.say('MSG alice note to self');
+    expect(alice.link.take()).toEqual(['MSG Alice Alice note to self', 'OK MSG Alice']);
+    expect(other.link.take()).toEqual([]);
+  });
+
+  it('the rate limit counts malformed and over-long lines too, each dropped one gets its own 429', () => {
+    let now = 0;
+    const { connect } = world({ limiter: () => new TokenBucket(1, 2, () => now) });
+    const { link, session, say } = connect();
+    link.take();
+    say('FROB');
+    session.lineTooLong(4096);
+    say('FROB');
+    session.lineTooLong(4096);
+    say('HELP');
+    const rateLimited = 'ERR 429 too many requests, request dropped';
+    expect(link.take()).toEqual([
+      'ERR 400 malformed request: unknown verb FROB',
+      'ERR 413 line too long, discarded: max 4096 bytes including LF',
+      rateLimited,
+      rateLimited,
+      rateLimited,
+    ]);
+  });
+
   it('drops requests beyond the rate limit with 429, logging only the first of a run', () => {
     let now = 0;
     const { connect, log } = world({ limiter: () => new TokenBucket(1, 3, () => now) });
