@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  captureArgs, chooseInterface, closingReport, installHint, NO_PERMISSION, parseInterfaceList, permissionHint, READY,
+  captureArgs, chooseInterface, closingReport, installHint, NO_PERMISSION, parseInterfaceList, permissionHint, READY, wiresharkFolders,
 } from '../../src/scenario/capture-tools.js';
 
 const list = (name: string) =>
@@ -110,5 +110,14 @@ describe('what to tell the user', () => {
       'The NPF driver isn\'t running. You may have trouble capturing or listing interfaces.',
     ]) expect(NO_PERMISSION.test(said), said).toBe(true);
     expect(NO_PERMISSION.test('tcpdump: syntax error in filter expression')).toBe(false);
+  });
+});
+
+describe('where Wireshark\'s programs are looked for beyond PATH', () => {
+  it('in %ProgramFiles%\\Wireshark on Windows and in the app bundle on macOS; nowhere else on Linux', () => {
+    expect(wiresharkFolders('win32', { ProgramFiles: 'D:\\Apps' })).toEqual(['D:\\Apps\\Wireshark']);
+    expect(wiresharkFolders('win32', {})).toEqual(['C:\\Program Files\\Wireshark']);
+    expect(wiresharkFolders('darwin', {})).toEqual(['/Applications/Wireshark.app/Contents/MacOS']);
+    expect(wiresharkFolders('linux', {})).toEqual([]);
   });
 });

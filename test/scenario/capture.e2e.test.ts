@@ -1,11 +1,11 @@
 import { execa } from 'execa';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdusOf, readCapture } from '../../src/analyze/capture-model.js';
-import { CaptureError, startCapture } from '../../src/scenario/capture.js';
+import { CaptureError, findCaptureProgram, startCapture } from '../../src/scenario/capture.js';
 import { startServer } from '../helpers/server-process.js';
 import { RawPeer } from '../wireshark/helpers/raw-peer.js';
 
@@ -36,6 +36,24 @@ describe.skipIf(process.platform !== 'linux')('--capture records a real server o
       expect(lines.slice(1)).toEqual(['LOGIN ada', 'OK LOGIN ada', 'PING last', 'PONG last']);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('takes the first program on PATH that can be run, and prefers tcpdump to dumpcap to tshark', async () => {
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'tcpdump'), '');
+    await writeFile(join(bin, 'dumpcap'), '#!/bin/sh\n', { mode: 0o755 });
+    const path = process.env['PATH'];
+    process.env['PATH'] = bin;
+    try {
+      // tcpdump there but not executable: skipped.
+      expect(await findCaptureProgram()).toEqual({ program: 'dumpcap', path: join(bin, 'dumpcap') });
+      await chmod(join(bin, 'tcpdump'), 0o755);
+      expect(await findCaptureProgram()).toEqual({ program: 'tcpdump', path: join(bin, 'tcpdump') });
+      expect(await findCaptureProgram({ program: 'dumpcap' })).toEqual({ program: 'dumpcap', path: join(bin, 'dumpcap') });
+    } finally {
+      process.env['PATH'] = path;
     }
   });
 
