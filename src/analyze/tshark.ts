@@ -27,9 +27,14 @@ export interface TsharkOptions {
   port?: number | undefined;
   /** A display filter (`-Y`). */
   filter?: string | undefined;
-  /** More preferences, `name:value` (`chatmsg.heuristic:FALSE`). */
+  /** More preferences, `name:value` (`chatmsg.heuristic:FALSE`, `tls.keylog_file:keys.log`). */
   prefs?: string[] | undefined;
-  /** A TLS key log (SSLKEYLOGFILE format) to decrypt TLS with (given to tshark as a private copy). */
+  /** Decode-as rules (`-d`), e.g. `tcp.port==5151,tls` for a TLS capture on the chat port. */
+  decodeAs?: string[] | undefined;
+  /**
+   * A TLS key log (SSLKEYLOGFILE format) to decrypt TLS with. tshark gets a private copy, which the
+   * user it runs as can read; a `tls.keylog_file:` preference in `prefs` is taken as this.
+   */
   keylog?: string | undefined;
 }
 
@@ -47,11 +52,21 @@ export function tsharkArgs(pcap: string, dissector: string, options: TsharkOptio
   if (options.port !== undefined) args.push('-o', `chatmsg.port:${options.port}`);
   for (const pref of options.prefs ?? []) args.push('-o', pref);
   if (options.keylog !== undefined) args.push('-o', `tls.keylog_file:${options.keylog}`);
+  for (const rule of options.decodeAs ?? []) args.push('-d', rule);
   if (options.filter !== undefined) args.push('-Y', options.filter);
   return args;
 }
 
 const MAX_OUTPUT = 512 * 1024 * 1024;
+const KEYLOG_PREF = 'tls.keylog_file:';
+
+/** The key log to copy (the option, else the last `tls.keylog_file:` preference) and the other preferences. */
+function keylogOf(options: TsharkOptions): { keylog: string | undefined; prefs: string[] } {
+  const all = options.prefs ?? [];
+  const prefs = all.filter((pref) => !pref.startsWith(KEYLOG_PREF));
+  const fromPrefs = all.filter((pref) => pref.startsWith(KEYLOG_PREF)).at(-1)?.slice(KEYLOG_PREF.length);
+  return { keylog: options.keylog ?? fromPrefs, prefs };
+}
 
 /**
  * Runs tshark on a capture file and returns its stdout. Missing tshark, a missing or unreadable
@@ -69,19 +84,20 @@ export async function runTshark(pcap: string, extraArgs: string[], options: Tsha
   }
   const program = tsharkProgram();
   const user = await tsharkUser();
-  if (options.keylog !== undefined) {
+  const { keylog, prefs } = keylogOf(options);
+  if (keylog !== undefined) {
     try {
-      await access(options.keylog, constants.R_OK);
+      await access(keylog, constants.R_OK);
     } catch {
-      throw new AnalyzeError(`cannot read TLS key log ${options.keylog}: no such file or no permission`);
+      throw new AnalyzeError(`cannot read TLS key log ${keylog}: no such file or no permission`);
     }
   }
-  const home = await makeTsharkHome(DISSECTOR_PATH, { keylogSource: options.keylog, owner: user });
+  const home = await makeTsharkHome(DISSECTOR_PATH, { keylogSource: keylog, owner: user });
   // Always on standard input: the user tshark runs as needs no right to the file, and a tshark
   // in a chroot (scripts/tshark-trixie.sh) no view of its folder.
   const input = await open(pcap, 'r');
   try {
-    const args = [...tsharkArgs('-', home.dissector, { ...options, keylog: home.keylog }), ...extraArgs];
+    const args = [...tsharkArgs('-', home.dissector, { ...options, prefs, keylog: home.keylog }), ...extraArgs];
     const { stdout, stderr, error, code } = await collect(program, args, home.env, user, input.fd);
     const spawnCode = (error as NodeJS.ErrnoException | undefined)?.code;
     if (spawnCode === 'ENOENT') throw new AnalyzeError(`tshark not found (looked for "${program}")\n${TSHARK_INSTALL_HINT}`);

@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFieldRows } from '../../src/analyze/field-rows.js';
 import { DISSECTOR_PATH } from '../../src/analyze/tshark.js';
 import { makeTsharkHome, tsharkUser } from '../../src/analyze/tshark-home.js';
+import { requireTool } from '../helpers/tools.js';
 import { plainTshark } from '../wireshark/helpers/plain-tshark.js';
 import { SEGMENTED_PCAP } from './fixture.js';
 
 const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.meta.url));
-const asRoot = process.getuid?.() === 0;
+const tshark = await requireTool('tshark');
+const asRootAndUser = await requireTool('tshark', 'root');
 
 describe('whom tshark runs as', () => {
   it('runs it as the caller unless the caller is root', async () => {
@@ -32,7 +34,7 @@ describe('whom tshark runs as', () => {
   });
 });
 
-describe('tshark runs in a private home, so the user\'s own Wireshark settings do not change the analysis', () => {
+describe.skipIf(tshark.skip)(tshark.title('tshark runs in a private home, so the user\'s own Wireshark settings do not change the analysis'), () => {
   let home: string;
   const saved = { HOME: process.env['HOME'], XDG_CONFIG_HOME: process.env['XDG_CONFIG_HOME'] };
 
@@ -89,7 +91,7 @@ describe('the private home holds copies of secrets (a TLS key log): only the use
   });
 });
 
-describe.skipIf(!asRoot)('the same report as root and as a normal user', () => {
+describe.skipIf(asRootAndUser.skip)(asRootAndUser.title('the same report as root and as a normal user'), () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'chatmsg-as-user-'));

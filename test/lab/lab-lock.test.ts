@@ -1,11 +1,11 @@
 import { execa } from 'execa';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLabLock } from '../../src/lab/lab-lock.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
-const lockPath = async () => join(await mkdtemp(join(tmpdir(), 'lab-lock-')), 'lock');
+const lockPath = async () => join(await makeTempDir('lab-lock-'), 'lock');
 
 describe('lab lock', () => {
   it('lets one holder in, makes the next wait and say who holds it, then lets it in after release', async () => {

@@ -7,10 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdusOf, readCapture } from '../../src/analyze/capture-model.js';
 import { CaptureError, findCaptureProgram, startCapture } from '../../src/scenario/capture.js';
 import { startServer } from '../helpers/server-process.js';
+import { requireTool } from '../helpers/tools.js';
 import { RawPeer } from '../wireshark/helpers/raw-peer.js';
 
 const CAPTURE_MODULE = fileURLToPath(new URL('../../dist/scenario/capture.js', import.meta.url));
-const asRoot = process.getuid?.() === 0;
+const CAPTURE_TOOLS = {
+  tcpdump: await requireTool('tcpdump', 'root', 'tshark'),
+  dumpcap: await requireTool('dumpcap', 'root', 'tshark'),
+  tshark: await requireTool('root', 'tshark'),
+};
+const denied = await requireTool('dumpcap', 'root');
 
 describe.skipIf(process.platform !== 'linux')('--capture records a real server on loopback with each capture program', () => {
   let dir: string;
@@ -19,25 +25,28 @@ describe.skipIf(process.platform !== 'linux')('--capture records a real server o
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it.each(['tcpdump', 'dumpcap', 'tshark'] as const)('%s: every PDU of the conversation, and its count in the closing report', async (program) => {
-    const server = await startServer();
-    const file = join(dir, `${program}.pcap`);
-    try {
-      const capture = await startCapture(file, server.host, server.port, { program });
-      expect(capture.what).toBe(`${program} on lo`);
-      const peer = await RawPeer.greeted(server.port);
-      await peer.request('LOGIN ada', 'OK LOGIN ada\n');
-      await peer.request('PING last', 'PONG last\n');
-      await peer.close();
-      const report = await capture.stop();
-      expect(report).toMatch(/\d+ packets captured|Packets captured: \d+/);
-      const lines = pdusOf(await readCapture(file, { port: server.port })).map((pdu) => pdu.line);
-      expect(lines[0]).toMatch(/^HELLO /);
-      expect(lines.slice(1)).toEqual(['LOGIN ada', 'OK LOGIN ada', 'PING last', 'PONG last']);
-    } finally {
-      await server.stop();
-    }
-  });
+  for (const program of ['tcpdump', 'dumpcap', 'tshark'] as const) {
+    const tools = CAPTURE_TOOLS[program];
+    it.skipIf(tools.skip)(tools.title(`${program}: every PDU of the conversation, and its count in the closing report`), async () => {
+      const server = await startServer();
+      const file = join(dir, `${program}.pcap`);
+      try {
+        const capture = await startCapture(file, server.host, server.port, { program });
+        expect(capture.what).toBe(`${program} on lo`);
+        const peer = await RawPeer.greeted(server.port);
+        await peer.request('LOGIN ada', 'OK LOGIN ada\n');
+        await peer.request('PING last', 'PONG last\n');
+        await peer.close();
+        const report = await capture.stop();
+        expect(report).toMatch(/\d+ packets captured|Packets captured: \d+/);
+        const lines = pdusOf(await readCapture(file, { port: server.port })).map((pdu) => pdu.line);
+        expect(lines[0]).toMatch(/^HELLO /);
+        expect(lines.slice(1)).toEqual(['LOGIN ada', 'OK LOGIN ada', 'PING last', 'PONG last']);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 
   it('takes the first program on PATH that can be run, and prefers tcpdump to dumpcap to tshark', async () => {
     const bin = join(dir, 'bin');
@@ -69,7 +78,7 @@ describe.skipIf(process.platform !== 'linux')('--capture records a real server o
     }
   });
 
-  it.skipIf(!asRoot)('dumpcap without the right to capture fails at once, saying how to grant it', async () => {
+  it.skipIf(denied.skip)(denied.title('dumpcap without the right to capture fails at once, saying how to grant it'), async () => {
     await chmod(dir, 0o777);
     const script = `import(${JSON.stringify(CAPTURE_MODULE)}).then((m) => m.startCapture(${JSON.stringify(join(dir, 'denied.pcap'))}, '127.0.0.1', 9, { program: 'dumpcap' }))`
       + '.then(() => process.exit(0), (e) => { console.error(e.name + ": " + e.message); process.exit(1); })';

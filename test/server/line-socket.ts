@@ -33,8 +33,12 @@ export class LineSocket {
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<LineSocket> {
+    return LineSocket.adopt(net.connect({ port, host, noDelay: true }));
+  }
+
+  /** Wraps a socket that is connecting (writes may already be queued on it) once it is connected. */
+  static adopt(socket: net.Socket): Promise<LineSocket> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host, noDelay: true });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
@@ -121,7 +125,7 @@ export class LineSocket {
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** The connections a test suite opened, so its afterAll can close them all. */
 export class SocketPool {
@@ -149,6 +153,11 @@ export class SocketPool {
     const client = await LineSocket.login(this.#port(), id);
     this.#open.push(client);
     return client;
+  }
+
+  /** Takes a connection made elsewhere, so destroyAll closes it too. */
+  adopt(client: LineSocket): void {
+    this.#open.push(client);
   }
 
   destroyAll(): void {

@@ -4,7 +4,10 @@ import { readFieldRows } from '../../src/analyze/field-rows.js';
 import { MAX_COUNTER } from '../../src/crypto/aead.js';
 import { parseRequest } from '../../src/protocol/request.js';
 import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
+import { requireTool } from '../helpers/tools.js';
 import { RawPeer } from './helpers/raw-peer.js';
+
+const capture = await requireTool('tcpdump', 'root', 'tshark');
 
 /**
  * Counters at the edges (spec section 9: 1 .. 2^53-1, no leading zeros), written as text: 2^53+1
@@ -25,7 +28,7 @@ const ALL = [...new Set([...COUNTERS, ...SAMPLED])];
 
 const line = (counter: string) => `EMSG eve ${counter} QUJD`;
 
-describe('chatmsg.counter is exact for every counter text, and out-of-range counters are malformed as the codec says', () => {
+describe.skipIf(capture.skip)(capture.title('chatmsg.counter is exact for every counter text, and out-of-range counters are malformed as the codec says'), () => {
   let run: CapturedRun;
   let rows: Awaited<ReturnType<typeof readRows>>;
   const readRows = (pcap: string) =>

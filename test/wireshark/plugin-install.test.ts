@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISSECTOR_PATH } from '../../src/analyze/tshark.js';
 import { SEGMENTED_PCAP } from '../analyze/fixture.js';
+import { requireTool } from '../helpers/tools.js';
 import { plainTshark } from './helpers/plain-tshark.js';
+
+const tshark = await requireTool('tshark');
 
 const README = new URL('../../wireshark/README.md', import.meta.url);
 
 /** The install steps of wireshark/README.md, done for real in a student's home, on this tshark. */
-describe('installing the plugin as wireshark/README.md says (Linux)', () => {
+describe.skipIf(tshark.skip)(tshark.title('installing the plugin as wireshark/README.md says (Linux)'), () => {
   let home: string;
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'chatmsg-plugin-home-'));
