@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs on a fresh Debian machine (CI runs as root).
+# Installs the system packages the test suite needs on a fresh Debian machine (CI runs as root): every
+# tool a test asks for with requireTool (test/helpers/tools.ts), which CI=true makes compulsory.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEGMENTED_PCAP, SEGMENTED_SCENARIO } from './fixture.js';
 import { requireTool } from '../helpers/tools.js';
+import { SEGMENTED_PCAP, SEGMENTED_SCENARIO } from './fixture.js';
 
 const tshark = await requireTool('tshark');
 

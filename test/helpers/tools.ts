@@ -90,7 +90,7 @@ export interface ToolCheck {
 
 export const SKIP_MARK = /\(skipped: ([^)]+)\)/g;
 
-export const inCi = (): boolean => process.env['CI'] === 'true';
+const inCi = (): boolean => process.env['CI'] === 'true';
 
 /** Checks `tools`; see the top of this file. Throws under CI=true when one is missing. */
 export async function requireTool(...tools: ToolName[]): Promise<ToolCheck> {

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTshark } from '../../src/analyze/tshark.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { requireTool } from '../helpers/tools.js';
 import { captureLoopback } from '../wireshark/helpers/tcpdump.js';
+import { requireTool } from '../helpers/tools.js';
 import { startClient, type ChatClient } from './helpers/chat-client.js';
 import { workspace } from './helpers/workspace.js';
 
