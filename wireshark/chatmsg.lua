@@ -31,7 +31,11 @@ local ERROR_CODES = {
   [422] = "already-registered",
   [423] = "not-registered",
   [424] = "no-keys",
+  [425] = "weak-key",
+  [426] = "tls-required",
+  [427] = "registration-limit",
   [507] = "storage-failed",
+  [508] = "registry-full",
 }
 local REQUEST_VERBS = { "LOGIN", "MSG", "LOGOFF", "LIST", "PING", "HELP" }
 local SERVER_VERBS = { "HELLO", "OK", "ERR", "MSG", "JOINED", "LEFT", "PONG", "BYE", "CHALLENGE", "EMSG" }
