@@ -49,3 +49,6 @@ fi
 
 # The Docker lab: an engine and its base images (pulled, or built offline when Docker Hub is unreachable).
 bash "$(dirname "$0")/setup-docker.sh"
+
+# tshark 4.4 beside the machine's 4.0: the wireshark and analyze tests run on both (vitest.config.ts).
+bash "$(dirname "$0")/build-tshark-trixie.sh"

@@ -50,6 +50,8 @@ const SETUP_MACHINE = 'sudo bash scripts/setup-machine.sh';
 export const TOOLS = {
   tshark: { missing: 'tshark not installed', install: apt('tshark'), isPresent: () => onPath('tshark') },
   tcpdump: { missing: 'tcpdump not installed', install: apt('tcpdump'), isPresent: () => onPath('tcpdump') },
+  // Wireshark's capture program: Debian's wireshark-common, which tshark brings.
+  dumpcap: { missing: 'dumpcap not installed', install: apt('tshark'), isPresent: () => onPath('dumpcap') },
   // scripts/make-lab-ca.sh makes the lab's certificates with it.
   openssl: { missing: 'openssl not installed', install: apt('openssl'), isPresent: () => onPath('openssl') },
   shellcheck: { missing: 'shellcheck not installed', install: apt('shellcheck'), isPresent: () => onPath('shellcheck') },
