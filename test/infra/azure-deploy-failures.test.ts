@@ -111,7 +111,7 @@ describe.skipIf(fakeAz.skip)(fakeAz.title('the pre-flight: region policy, size, 
     const { result, calls } = await deploy(world);
     expect(result.exitCode).toBe(1);
     expect(errorLines(result.stderr)).toEqual([
-      "deploy: error: none of the regions your subscription allows (northeurope) offers Standard_B2ats_v2 to you: deploy with --size <another size> (az vm list-skus -l <region> --size Standard_B --resource-type virtualMachines -o table)",
+      'deploy: error: none of the regions your subscription allows (northeurope) offers Standard_B2ats_v2 to you: deploy with --size <another size> (az vm list-skus -l <region> --size Standard_B --resource-type virtualMachines -o table)',
     ]);
     expect(creates(calls)).toEqual([]);
   });
