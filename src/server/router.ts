@@ -85,6 +85,7 @@ export class Router {
     return Array.from(this.#members.values(), (member) => member.id);
   }
 
+  // #region report:broadcast (report section 2.1: MSG ALL fan-out)
   /**
    * A presence notice (JOINED / LEFT) to every member online but `except`, in the journal: each
    * gets it with the other notices of this turn, as one range of shared bytes.
@@ -132,4 +133,5 @@ export class Router {
     }
     return reached;
   }
+  // #endregion report:broadcast
 }

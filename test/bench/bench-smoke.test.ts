@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../src/bench/phase.js';
 import type { BenchReport } from '../../src/bench/run.js';
-import { findExecutable, MissingPeerError, requireExecutable } from '../../src/bench/servers.js';
+import { MissingPeerError, requireExecutable } from '../../src/bench/servers.js';
+import { requireTool } from '../helpers/tools.js';
 
 /** The built bench CLI; `npm test` builds dist/ before vitest starts. */
 const BENCH_BIN = fileURLToPath(new URL('../../dist/cli/bench.js', import.meta.url));
@@ -88,14 +89,31 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
     expect(ours!.broadcast.sent).toBe(1);
     expect(ours!.broadcast.deliveries).toBe(300);
   });
+
+  it('registration: a flood of real REGISTER + PROVE against a registry of 1000 ids while another client PINGs', async () => {
+    const { report, stdout } = await bench('registration', ['--only', 'registration', '--registering', '4']);
+    expect(report.failures).toEqual([]);
+    const [flood] = report.registration;
+    expect(flood!.registeredBefore).toBe(1000);
+    expect(flood!.registered).toBeGreaterThan(0);
+    expect(flood!.errors).toBe(0);
+    expect(flood!.series.reduce((a, b) => a + b, 0)).toBe(flood!.registered);
+    for (const ping of [flood!.pingIdle, flood!.pingFlood]) {
+      expect(ping.count).toBeGreaterThan(0);
+      expect(ping.p50Ms).toBeLessThanOrEqual(ping.p99Ms);
+      expect(ping.p99Ms).toBeLessThanOrEqual(ping.maxMs);
+    }
+    // Every registration of the flood is on disk (snapshot of the 1000, journal of the rest).
+    expect(flood!.fileBytes).toBeGreaterThan(1000 * 100);
+    expect(stdout).toMatch(/## Registration flood \(--registry, 4 connections registering\)/);
+    expect(stdout).toMatch(/\| 1\.0 k \| \d+ in 1 s \|/);
+  });
 });
 
-const missingPeers = ['redis-server', 'ngircd'].filter((name) => findExecutable(name) === undefined);
-const inCi = process.env['CI'] === 'true';
+const peers = await requireTool('redis-server', 'ngircd');
 
-// In CI (scripts/setup-machine.sh installs both) a missing peer fails; elsewhere it is skipped.
-describe.skipIf(missingPeers.length > 0 && !inCi)(
-  `bench against its peers${missingPeers.length > 0 && !inCi ? ` (skipped: ${missingPeers.join(', ')} not installed)` : ''}`,
+describe.skipIf(peers.skip)(
+  peers.title('bench against its peers'),
   () => {
     it('drives Redis, ngIRCd and ngIRCd + PING with the same workloads; a PING per message doubles ngIRCd\'s writes', async () => {
       const { report, stdout } = await bench('peers', ['--only', 'fanout,direct', '--receivers', '5', '--pairs', '3', '--peers', 'redis,irc,irc-ping']);

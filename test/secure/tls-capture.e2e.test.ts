@@ -5,8 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTshark } from '../../src/analyze/tshark.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { captureLoopback } from '../wireshark/helpers/tcpdump.js';
+import { requireTool } from '../helpers/tools.js';
 import { startClient, type ChatClient } from './helpers/chat-client.js';
 import { workspace } from './helpers/workspace.js';
+
+const capture = await requireTool('openssl', 'tcpdump', 'root', 'tshark');
 
 const MAKE_LAB_CA = fileURLToPath(new URL('../../scripts/make-lab-ca.sh', import.meta.url));
 const PLAIN_TEXT = 'hello over TLS, plain MSG';
@@ -16,24 +19,24 @@ let ws: Awaited<ReturnType<typeof workspace>>;
 let server: RunningServer;
 const clients: ChatClient[] = [];
 
-beforeAll(async () => {
-  ws = await workspace();
-  await execa(MAKE_LAB_CA, [ws.path('pki')]);
-});
-afterAll(async () => {
-  for (const c of clients) c.process.kill();
-  await server?.stop();
-  await ws?.remove();
-});
-
 /** chatmsg.verb of every CHAT-MSG PDU tshark finds in the capture, with the given preferences. */
 async function verbs(pcap: string, port: number, keylog?: string): Promise<string[]> {
   const decode = ['-d', `tcp.port==${port},tls`, '-d', `tls.port==${port},chatmsg`, '-T', 'fields', '-e', 'chatmsg.verb', '-E', 'occurrence=a'];
-  const out = await runTshark(pcap, decode, { filter: 'chatmsg', prefs: keylog === undefined ? [] : [`tls.keylog_file:${keylog}`] });
+  const out = await runTshark(pcap, decode, { filter: 'chatmsg', keylog });
   return out.split('\n').flatMap((line) => line.split(',')).filter((verb) => verb !== '');
 }
 
-describe('TLS 1.3 with key logs: tshark decrypts, the dissector shows the PDUs (real tcpdump and tshark)', () => {
+describe.skipIf(capture.skip)(capture.title('TLS 1.3 with key logs: tshark decrypts, the dissector shows the PDUs (real tcpdump and tshark)'), () => {
+  beforeAll(async () => {
+    ws = await workspace();
+    await execa(MAKE_LAB_CA, [ws.path('pki')]);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.process.kill();
+    await server?.stop();
+    await ws?.remove();
+  });
+
   it('carries registration, AUTH, MSG and EMSG inside TLS, readable only with a key log', async () => {
     server = await startServer([
       '--registry', ws.path('registry.json'),
@@ -47,7 +50,7 @@ describe('TLS 1.3 with key logs: tshark decrypts, the dissector shows the PDUs (
     const capture = await captureLoopback(pcap, `tcp and (${end('src')} or ${end('dst')})`);
     const tls = ['--tls', '--ca', ws.path('pki/ca.crt')];
     const bob = startClient(server.port, [...tls, '--key', ws.path('bob.key')], ws.dir);
-    const alice = startClient(server.port, [...tls, '--key', ws.path('alice.key'), '--keylog', ws.path('alice.keylog')], ws.dir);
+    const alice = startClient(server.port, [...tls, '--require-tls', '--key', ws.path('alice.key'), '--keylog', ws.path('alice.keylog')], ws.dir);
     clients.push(bob, alice);
     await bob.waitFor(/connected to .*TLS 1\.3, certificate verified/);
     bob.say('/register bob');
@@ -74,7 +77,7 @@ describe('TLS 1.3 with key logs: tshark decrypts, the dissector shows the PDUs (
     // Even decrypted TLS shows only ciphertext of the EMSG text.
     const text = await runTshark(pcap, ['-d', `tcp.port==${server.port},tls`, '-d', `tls.port==${server.port},chatmsg`, '-T', 'fields', '-e', 'chatmsg.line'], {
       filter: 'chatmsg',
-      prefs: [`tls.keylog_file:${ws.path('server.keylog')}`],
+      keylog: ws.path('server.keylog'),
     });
     expect(text).toContain(PLAIN_TEXT);
     expect(text).not.toContain(E2E_TEXT);
