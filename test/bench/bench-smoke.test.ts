@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../src/bench/phase.js';
 import type { BenchReport } from '../../src/bench/run.js';
+import { STAGES } from '../../src/bench/profile-stages.js';
+import { bottleneckOf } from '../../src/bench/saturation.js';
 import { MissingPeerError, requireExecutable } from '../../src/bench/servers.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -44,6 +46,16 @@ function expectSane(phase: PhaseResult, fanOut: number) {
   // The server read the messages and wrote the deliveries: its syscalls were counted.
   expect(phase.serverSyscalls!.reads).toBeGreaterThan(0);
   expect(phase.serverSyscalls!.writes).toBeGreaterThan(0);
+  // Both sides' busy shares were read, and the bottleneck is the one they give.
+  const { serverThread, senders, receivers } = phase.saturation;
+  // Read in clock ticks (10 ms): a light phase may show none, but it is read.
+  expect(serverThread).toBeGreaterThanOrEqual(0);
+  for (const busy of [senders, receivers]) {
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThanOrEqual(1);
+  }
+  expect(phase.bottleneck).toBe(bottleneckOf(phase.saturation));
+  expect(phase.window.endMicros).toBeGreaterThan(phase.window.startMicros);
 }
 
 describe('bench smoke (real server, real sockets, no peers)', () => {
@@ -73,6 +85,7 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
     const { report } = await bench('direct', ['--only', 'direct', '--pairs', '5']);
     expect(report.direct).toHaveLength(1);
     for (const phase of report.direct[0]!.ladder) expectSane(phase, 1);
+    expect(report.direct[0]!.profile).toBeUndefined();
   });
 
   it('connections: all clients log in, memory is measured, one broadcast reaches all', async () => {
@@ -174,5 +187,25 @@ describe('bench command line', () => {
   it('a missing peer names the Debian package to install', () => {
     expect(() => requireExecutable('chatmsg-no-such-peer', 'redis-server')).toThrow(MissingPeerError);
     expect(() => requireExecutable('chatmsg-no-such-peer', 'redis-server')).toThrow(/apt-get install redis-server/);
+  });
+});
+
+describe('bench --profile (the server under node --cpu-prof, read back by stage)', () => {
+  it('gives µs per direct message by stage at each rate, adding up to the busy time', async () => {
+    const profiles = join(dir, 'profiles');
+    const { report, stdout } = await bench('profile', ['--only', 'direct', '--pairs', '5', '--profile', profiles]);
+    const profile = report.direct[0]!.profile!;
+    expect(profile.file.startsWith(profiles)).toBe(true);
+    expect(readFileSync(profile.file, 'utf8')).toMatch(/^\{"nodes":/);
+    expect(profile.rates.map((r) => r.offered)).toEqual(report.direct[0]!.ladder.map((step) => step.offered));
+    for (const rate of profile.rates) {
+      expect(rate.messages).toBeGreaterThan(0);
+      // The server did work in every phase, and it was the socket writes more than nothing.
+      expect(rate.busyMicrosPerMessage).toBeGreaterThan(0);
+      expect(rate.microsPerMessage.write).toBeGreaterThan(0);
+      const sum = STAGES.reduce((total, stage) => total + rate.microsPerMessage[stage], 0);
+      expect(sum).toBeCloseTo(rate.busyMicrosPerMessage, 6);
+    }
+    expect(stdout).toContain("Where our server's main thread spent its time");
   });
 });
