@@ -77,10 +77,11 @@ work=$WORK_DIR
 
 readonly UNIT=chatmsg-server.service
 readonly TLS_DIR=/etc/chatmsg/tls
-# The secure variant: TLS only, and registered identity keys kept across restarts in the StateDirectory.
+# The secure variant: TLS only (and logins refused outside TLS, should a plain listener ever be added),
+# and registered identity keys kept across restarts in the StateDirectory.
 secure_options=''
 if [[ -n $tls_cert ]]; then
-  secure_options="--tls --cert $TLS_DIR/server.crt --key $TLS_DIR/server.key --registry /var/lib/chatmsg/registry.json"
+  secure_options="--tls --cert $TLS_DIR/server.crt --key $TLS_DIR/server.key --registry /var/lib/chatmsg/registry.json --require-tls-login"
 fi
 
 # One line of base64 (tr, not base64 -w 0: macOS's base64 has no -w).

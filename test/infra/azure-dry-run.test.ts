@@ -203,7 +203,7 @@ describe('deploy.sh --dry-run', () => {
     expect(customData).toContain('path: /etc/chatmsg/tls/server.key');
     expect(customData.match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
     expect(customData).toContain(
-      'CHATMSG_SECURE_OPTIONS=--tls --cert /etc/chatmsg/tls/server.crt --key /etc/chatmsg/tls/server.key --registry /var/lib/chatmsg/registry.json',
+      'CHATMSG_SECURE_OPTIONS=--tls --cert /etc/chatmsg/tls/server.crt --key /etc/chatmsg/tls/server.key --registry /var/lib/chatmsg/registry.json --require-tls-login',
     );
     expect(find('az vm create')).toContain('chatmsg_secure=true');
     expect(String(result.stderr)).toMatch(/dry run: would make the lab CA and a certificate for <public-ip> and chatmsg-server-[0-9a-f]{6}\.westeurope\.cloudapp\.azure\.com in .*\.chatmsg-tls\/chatmsg-lab/);

@@ -90,7 +90,7 @@ describe('cloud-init custom data', () => {
       expect(key.permissions).toBe('0600');
       expect(secure.text).not.toContain((await readFile(join(tlsDir, 'ca.crt'), 'utf8')).split('\n')[1]);
       expect(files.get('/etc/chatmsg/server.env')!.content.toString()).toContain(
-        'CHATMSG_SECURE_OPTIONS=--tls --cert /etc/chatmsg/tls/server.crt --key /etc/chatmsg/tls/server.key --registry /var/lib/chatmsg/registry.json\n',
+        'CHATMSG_SECURE_OPTIONS=--tls --cert /etc/chatmsg/tls/server.crt --key /etc/chatmsg/tls/server.key --registry /var/lib/chatmsg/registry.json --require-tls-login\n',
       );
       expect(files.get('/etc/systemd/system/chatmsg-server.service.d/deploy.conf')!.content.toString()).toBe(
         '# Written by render-cloud-init.sh for port 443.\n[Service]\nAmbientCapabilities=CAP_NET_BIND_SERVICE\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n',
