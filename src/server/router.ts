@@ -85,7 +85,6 @@ export class Router {
     return Array.from(this.#members.values(), (member) => member.id);
   }
 
-  // #region report:broadcast (report section 2.1: MSG ALL fan-out)
   /**
    * A presence notice (JOINED / LEFT) to every member online but `except`, in the journal: each
    * gets it with the other notices of this turn, as one range of shared bytes.
@@ -121,6 +120,7 @@ export class Router {
     for (const member of this.#members.values()) member.presenceCursor = 0;
   }
 
+  // #region report:broadcast (report section 2.1: MSG ALL fan-out)
   /**
    * Encodes `line` once and hands the same Buffer to every member but `except`.
    * Returns how many took it.
