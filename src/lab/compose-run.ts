@@ -16,6 +16,11 @@ export const LAB_FILES = {
   remote: 'docker-compose.remote.yml',
 } as const;
 
+/** The compose files of a run, base file first, in the order Compose merges them. */
+export function labFiles(options: { wan: boolean; remote: boolean }): string[] {
+  return [LAB_FILES.base, ...(options.wan ? [LAB_FILES.wan] : []), ...(options.remote ? [LAB_FILES.remote] : [])];
+}
+
 export interface LabRunOptions {
   compose: ComposeCommand;
   /** The folder with docker-compose.yml (the repository root). */
@@ -42,9 +47,7 @@ export interface LabRunResult {
 /** Builds the images, runs the lab until the runner is done, stops and removes everything. */
 export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
   const { compose, projectDir, log } = options;
-  const files: string[] = [LAB_FILES.base];
-  if (options.wan) files.push(LAB_FILES.wan);
-  if (options.remote) files.push(LAB_FILES.remote);
+  const files = labFiles({ wan: options.wan, remote: options.remote !== undefined });
   const baseImages = await resolveBaseImages(process.env);
   const env: Record<string, string> = {
     ...baseImages,
