@@ -93,12 +93,15 @@ describe('compose files: one builder per image, nothing built here is pulled', (
       ]);
     });
 
-    it('an image nobody builds, a service without an image name, a pull_policy v1 refuses', async () => {
+    it('an image nobody builds, a service without an image name or on the default network, a pull_policy v1 refuses', async () => {
       expect(await broken((model) => (model['client5']!.image = 'chatmsg-lab:lates'))).toEqual([
         'client5: image chatmsg-lab:lates is built by no service (it would be pulled)',
       ]);
       expect(await broken((model) => delete model['capture']!.image)).toEqual([
         'capture: no image name (Compose would make one up per service)',
+      ]);
+      expect(await broken((model) => (model['lab-image']!.choosesNetwork = false))).toEqual([
+        "lab-image: on Compose's default network (its address range may overlap the lab's)",
       ]);
       expect(await broken((model) => (model['client2']!.pullPolicy = 'missing'))).toEqual([
         'client2: pull_policy missing is not accepted by both docker-compose 1.29 and v2',

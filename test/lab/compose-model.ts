@@ -18,6 +18,8 @@ export interface ServiceModel {
   pullPolicy?: string;
   profiles: string[];
   dependsOn: string[];
+  /** Has `networks` or `network_mode`: is not put on Compose's default network. */
+  choosesNetwork: boolean;
 }
 
 export type ComposeModel = Record<string, ServiceModel>;
@@ -71,6 +73,7 @@ export function composeModel(merged: YamlMap): ComposeModel {
       profiles: strings(service['profiles']),
       // depends_on is a list of names or a map of name -> condition.
       dependsOn: isMap(dependsOn) ? Object.keys(dependsOn) : strings(dependsOn),
+      choosesNetwork: service['networks'] !== undefined || service['network_mode'] !== undefined,
     };
   }
   return model;
@@ -84,7 +87,9 @@ export function composeModel(merged: YamlMap): ComposeModel {
  * - that service is not in a profile, has `pull_policy: build` (built, never pulled first);
  * - every other service of that image has `pull_policy: never` and depends on the building
  *   service (v1 builds in start order, so the builder must come first);
- * - every pull_policy is one both v1 1.29 and the Compose Specification accept.
+ * - every pull_policy is one both v1 1.29 and the Compose Specification accept;
+ * - no service is on Compose's default network: Docker picks its address range, and can pick
+ *   one that holds the lab's fixed subnet, which then fails with "Pool overlaps".
  */
 export function composeInvariantProblems(model: ComposeModel): string[] {
   const problems: string[] = [];
@@ -92,6 +97,7 @@ export function composeInvariantProblems(model: ComposeModel): string[] {
   for (const [name, service] of Object.entries(model)) {
     if (service.image === undefined) problems.push(`${name}: no image name (Compose would make one up per service)`);
     else if (service.build) builders.set(service.image, [...(builders.get(service.image) ?? []), name]);
+    if (!service.choosesNetwork) problems.push(`${name}: on Compose's default network (its address range may overlap the lab's)`);
     if (service.pullPolicy !== undefined && !(PULL_POLICIES_BOTH_ACCEPT as readonly string[]).includes(service.pullPolicy)) {
       problems.push(`${name}: pull_policy ${service.pullPolicy} is not accepted by both docker-compose 1.29 and v2`);
     }
