@@ -209,6 +209,9 @@ describe.skipIf(problem !== undefined)(`docker lab${problem ? ` (skipped: ${prob
         env: { ...process.env, ...baseImages },
         reject: false,
       });
+    // The whole sequence under the lab lock (the compose runs it starts run under it): the other
+    // lab's network holds the lab's subnet, so no other lab run on this machine may start meanwhile.
+    const release = await acquireLabLock(RUN_TIMEOUT_MS, () => {});
     try {
       expect((await other(['up', '-d', 'server'])).exitCode).toBe(0);
       const refused = await compose(['basic']);
@@ -220,6 +223,7 @@ describe.skipIf(problem !== undefined)(`docker lab${problem ? ` (skipped: ${prob
       expect(run.exitCode, run.output.slice(-3000)).toBe(0);
     } finally {
       await other(['down', '--remove-orphans']);
+      await release();
     }
   });
 
