@@ -69,7 +69,9 @@ local FIELD_DEFS = {
   { "realm", "string", "Realm" },
   { "binding", "string", "Channel binding" },
   { "counter", "uint64", "Message counter" },
-  { "payload", "string", "Ciphertext (base64)" },
+  { "payload", "string", "Payload: ephemeral key, ciphertext and tag (base64)" },
+  { "ephemeral", "string", "Sender's ephemeral X25519 key of the session (hex)" },
+  { "sealed_len", "uint32", "Ciphertext and tag length (bytes)" },
 }
 
 local F = {}
@@ -305,6 +307,19 @@ local function add_layout(pdu_tree, line_tvb, tokens, first, layout, open_ended)
   return index
 end
 
+--[[ EMSG payload = base64(E (32 bytes) || ciphertext || 16-byte tag), spec section 9.4: shows E,
+     which names the session (and the E2E key log line with its key), and the sealed length. A
+     payload too short for both is left alone, as the server (which never reads it) leaves it. ]]
+local EPHEMERAL_BYTES, TAG_BYTES = 32, 16
+local function add_emsg_payload(pdu_tree, line_tvb, token)
+  if not token then return end
+  local bytes = ByteArray.new(token.text, true):base64_decode()
+  if bytes:len() < EPHEMERAL_BYTES + TAG_BYTES then return end
+  local range = line_tvb(token.offset, #token.text)
+  pdu_tree:add(F.ephemeral, range, bytes:subset(0, EPHEMERAL_BYTES):tohex(true))
+  pdu_tree:add(F.sealed_len, range, bytes:len() - EPHEMERAL_BYTES)
+end
+
 local function summary(line)
   if #line > INFO_TEXT_MAX then line = line:sub(1, INFO_TEXT_MAX) .. "..." end
   return (line:gsub("[%c]", "."))
@@ -369,6 +384,7 @@ local function dissect_line(line_tvb, framed, pinfo, tree)
   if verb == "ERR" then
     pdu_tree:add_proto_expert_info(E.error_reply, "Server error: " .. summary(line))
   end
+  if verb == "EMSG" then add_emsg_payload(pdu_tree, line_tvb, tokens[#layout + 1]) end
   return summary(line)
 end
 

@@ -10,7 +10,7 @@ import { OptionError, parseNonNegativeNumber, parsePort, withUsage, type Command
 
 const COMMAND: CommandInfo = {
   name: 'chatmsg-client',
-  usage: '<server-ip> <port> [--id <client-id>] [--keepalive <seconds>] [--key <file>] [--tls [--ca <file>]]',
+  usage: '<server-ip> <port> [--id <client-id>] [--keepalive <seconds>] [--key <file>] [--tls [--ca <file>] [--require-tls]]',
 };
 
 const DEFAULT_KEEPALIVE_SECONDS = 30;
@@ -30,11 +30,15 @@ Secure extension (docs/PROTOCOL.md section 9):
   --key <file>           your Ed25519 identity key, created (mode 0600) on first use;
                          with --id, logs in by AUTH (challenge-response) instead of LOGIN
   --pins <file>          pinned keys of your peers (default <key-file>.pins.json)
+  --realms <file>        the realm each server (host:port) announced at first login, refused
+                         when it changes or shows up elsewhere (default <key-file>.realms.json)
+  --realms-in-memory     pin realms for this run only (scripted labs whose server port changes)
   --tls                  connect with TLS 1.3 and verify the server certificate
+  --require-tls          never prove a login outside TLS (needs --tls)
   --ca <file>            trust this CA certificate (PEM), e.g. from scripts/make-lab-ca.sh
   --keylog <file>        append the TLS key log (NSS format) for Wireshark; secret, lab use only
   Slash commands: /register <id>, /auth <id>, /e <id> <text>, /eall <text>, /safety <id>, /forget <id>,
-  /whoami, /help.
+  /forget-realm <realm>, /whoami, /help.
 
   -h, --help             this text
 
@@ -51,7 +55,10 @@ const options = withUsage(COMMAND, () => {
       keepalive: { type: 'string' },
       key: { type: 'string' },
       pins: { type: 'string' },
+      realms: { type: 'string' },
+      'realms-in-memory': { type: 'boolean' },
       tls: { type: 'boolean' },
+      'require-tls': { type: 'boolean' },
       ca: { type: 'string' },
       keylog: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -64,6 +71,8 @@ const options = withUsage(COMMAND, () => {
   const [host, port, ...extra] = positionals;
   if (host === undefined) throw new OptionError('missing <server-ip>');
   if (extra.length > 0) throw new OptionError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (values['require-tls'] && !values.tls) throw new OptionError('--require-tls needs --tls (refusing to connect without TLS)');
+  if (values['realms-in-memory'] && values.realms !== undefined) throw new OptionError('--realms and --realms-in-memory exclude each other');
   if (values.id !== undefined && !isValidClientId(values.id)) {
     throw new OptionError(`bad --id ${JSON.stringify(values.id)}: 1-32 of A-Z a-z 0-9 _ - . and not ALL`);
   }
@@ -75,6 +84,9 @@ const options = withUsage(COMMAND, () => {
     secure: {
       keyFile: fileOption(values.key, '--key'),
       pinsFile: fileOption(values.pins, '--pins'),
+      realmsFile: fileOption(values.realms, '--realms'),
+      realmsInMemory: values['realms-in-memory'] ?? false,
+      requireTls: values['require-tls'] ?? false,
       // Debugging aid for the lab report and the tests, deliberately not a visible option.
       sessionKeyLogFile: process.env['CHATMSG_E2E_KEYLOG'] || undefined,
     },

@@ -8,9 +8,8 @@
 import { parseArgs } from 'node:util';
 import { parseAgentAddress } from '../lab/agent-connection.js';
 import { releaseAgents, runLabScenario } from '../lab/container-runner.js';
-import { loadScenario, ScenarioNotFoundError } from '../scenario/catalog.js';
-import { createEvidenceDir, writeEvidence } from '../scenario/evidence.js';
-import { formatStepLine, formatVerdict } from '../scenario/live-log.js';
+import { ScenarioNotFoundError } from '../scenario/catalog.js';
+import { runWithEvidence, ScenarioRunError } from '../scenario/evidence-run.js';
 import { ScenarioSyntaxError } from '../scenario/parser.js';
 import { OptionError, usageError, withUsage } from './options.js';
 
@@ -39,34 +38,30 @@ const options = withUsage(command, () => {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const agents = [...(options.serverAgent ? [options.serverAgent] : []), ...options.clientAgents];
-// Whatever goes wrong before the run, the agents are told to stop, so the lab still ends by itself.
-const scenario = await loadScenario(options.scenario).catch(async (error: unknown) => {
-  await releaseAgents(agents);
-  if (error instanceof ScenarioNotFoundError || error instanceof ScenarioSyntaxError) usageError(command, error.message);
-  throw error;
-});
-say(`scenario ${scenario.name}: ${scenario.description}`);
-const evidenceDir = await createEvidenceDir('captures', scenario.name, new Date()).catch(async (error: unknown) => {
-  await releaseAgents(agents);
-  say(`FAIL ${scenario.name}: cannot write the evidence folder: ${(error as Error).message}`);
-  process.exit(1);
-});
 try {
-  const lab = await runLabScenario({
-    scenario,
-    server: options.server,
-    clientAgents: options.clientAgents,
-    ...(options.serverAgent ? { serverAgent: options.serverAgent } : {}),
-    onInfo: (text) => say(`  .. ${text}`),
-    onStep: (step) => say(formatStepLine(step)),
+  const outcome = await runWithEvidence({
+    scenario: options.scenario,
+    outDir: 'captures',
+    say,
+    execute: async (scenario, { onInfo, onStep }) => {
+      const lab = await runLabScenario({
+        scenario,
+        server: options.server,
+        clientAgents: options.clientAgents,
+        ...(options.serverAgent ? { serverAgent: options.serverAgent } : {}),
+        onInfo,
+        onStep,
+      });
+      for (const line of lab.assignments) say(`  .. container: ${line}`);
+      return { run: lab.run, extras: lab.server ? { serverLog: lab.server.log(), serverCommand: lab.server.command } : {} };
+    },
+    // Whatever goes wrong before the run, the agents are told to stop, so the lab still ends by itself.
+    onAbandon: () => releaseAgents(agents),
   });
-  for (const line of lab.assignments) say(`  .. container: ${line}`);
-  await writeEvidence(evidenceDir, lab.run.result, lab.run.sessions, {
-    ...(lab.server ? { serverLog: lab.server.log(), serverCommand: lab.server.command } : {}),
-  });
-  say(formatVerdict(lab.run.result, evidenceDir));
-  process.exitCode = lab.run.result.passed ? 0 : 1;
+  process.exitCode = outcome.passed ? 0 : 1;
 } catch (error) {
-  say(`FAIL ${scenario.name}: the lab could not run it: ${(error as Error).message}`);
+  if (error instanceof ScenarioNotFoundError || error instanceof ScenarioSyntaxError) usageError(command, error.message);
+  if (!(error instanceof ScenarioRunError)) throw error;
+  say(`FAIL ${error.scenario}: the lab could not run it: ${error.message}`);
   process.exitCode = 1;
 }

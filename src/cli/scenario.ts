@@ -1,16 +1,11 @@
 #!/usr/bin/env node
 /** npm run scenario -- <name|file.scenario> [--server host:port] [--capture] [--out dir] | --list */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CaptureError, startCapture, type PacketCapture } from '../scenario/capture.js';
-import { listScenarios, loadScenario, ScenarioNotFoundError } from '../scenario/catalog.js';
+import { listScenarios, ScenarioNotFoundError } from '../scenario/catalog.js';
 import type { ServerAddress } from '../scenario/client-driver.js';
-import { createEvidenceDir, writeEvidence } from '../scenario/evidence.js';
-import { formatStepLine, formatVerdict } from '../scenario/live-log.js';
-import { LocalClientLauncher } from '../scenario/local-driver.js';
-import { startLocalServer, type LocalServer } from '../scenario/local-server.js';
+import { runWithEvidence, ScenarioRunError } from '../scenario/evidence-run.js';
+import { LocalSetupError, runLocalScenario } from '../scenario/local-run.js';
 import { ScenarioSyntaxError } from '../scenario/parser.js';
-import { runScenario } from '../scenario/runner.js';
 import { OptionError, parsePort, usageError, withUsage, type CommandInfo } from './options.js';
 
 const COMMAND: CommandInfo = {
@@ -78,61 +73,27 @@ if (options.list) {
   process.exit(0);
 }
 
-const scenario = await loadScenario(options.name).catch((error: unknown) => {
+try {
+  const outcome = await runWithEvidence({
+    scenario: options.name,
+    outDir: options.out,
+    say: log,
+    execute: (scenario, hooks) => {
+      const width = Math.max(...scenario.clients.map((client) => client.length));
+      return runLocalScenario(scenario, {
+        ...hooks,
+        server: options.server,
+        capture: options.capture,
+        say: log,
+        onClientLine: options.verbose ? (client, line) => log(`       ${client.padEnd(width)} | ${line}`) : undefined,
+      });
+    },
+  });
+  process.exitCode = outcome.passed ? 0 : 1;
+} catch (error) {
   if (error instanceof ScenarioNotFoundError || error instanceof ScenarioSyntaxError) usageError(COMMAND, error.message);
-  throw error;
-});
-
-const startedAt = new Date();
-const evidenceDir = await createEvidenceDir(options.out, scenario.name, startedAt);
-log(`scenario ${scenario.name}: ${scenario.description}`);
-
-let server: LocalServer | undefined;
-let address: ServerAddress;
-if (options.server) {
-  address = options.server;
-  if (scenario.serverArgs.length > 0) {
-    log(`warning: this scenario expects a server started with ${scenario.serverArgs.join(' ')}; steps that rely on it may fail`);
-  }
-} else {
-  try {
-    server = await startLocalServer(scenario.serverArgs);
-  } catch (error) {
-    process.stderr.write(`${COMMAND.name}: could not start the server: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
-  address = server.address;
-  log(`server: ${address.host}:${address.port} (${server.command})`);
+  if (!(error instanceof ScenarioRunError)) throw error;
+  if (!(error.cause instanceof LocalSetupError)) throw error.cause;
+  process.stderr.write(`${COMMAND.name}: ${error.message}\n`);
+  process.exitCode = 1;
 }
-
-let capture: PacketCapture | undefined;
-if (options.capture) {
-  try {
-    capture = await startCapture(join(evidenceDir, 'traffic.pcap'), address.host, address.port);
-    log(`capture: tcpdump is recording tcp port ${address.port} into ${capture.file}`);
-  } catch (error) {
-    await server?.stop();
-    if (!(error instanceof CaptureError)) throw error;
-    process.stderr.write(`${COMMAND.name}: --capture: ${error.message}\n`);
-    process.exit(1);
-  }
-}
-
-const nameWidth = Math.max(...scenario.clients.map((client) => client.length));
-const run = await runScenario(scenario, {
-  launcher: new LocalClientLauncher(),
-  server: address,
-  onStep: (step) => log(formatStepLine(step)),
-  onInfo: (text) => log(`  .. ${text}`),
-  ...(options.verbose ? { onClientLine: (client: string, line: string) => log(`       ${client.padEnd(nameWidth)} | ${line}`) } : {}),
-});
-
-// Let the last FIN/ACKs reach the capture before tcpdump stops.
-const captureReport = capture ? await new Promise((resolve) => setTimeout(resolve, 200)).then(() => capture!.stop()) : undefined;
-await server?.stop();
-await writeEvidence(evidenceDir, run.result, run.sessions, {
-  ...(server ? { serverLog: server.log(), serverCommand: server.command } : {}),
-  ...(capture ? { capture: { file: 'traffic.pcap', report: captureReport ?? '' } } : {}),
-});
-log(formatVerdict(run.result, evidenceDir));
-process.exitCode = run.result.passed ? 0 : 1;

@@ -1,12 +1,14 @@
-import { appendFile } from 'node:fs/promises';
 import { proofSignedData } from '../crypto/challenge.js';
 import type { IdentityKey } from '../crypto/identity.js';
+import { InboundSessions } from '../crypto/inbound-sessions.js';
 import { loadOrCreateIdentity } from '../crypto/key-file.js';
-import { deriveMessageKeys } from '../crypto/message-keys.js';
-import { PeerSession } from '../crypto/peer-session.js';
+import { OutboundSession, type VerifiedPeer } from '../crypto/outbound-session.js';
 import { PinStore } from '../crypto/pin-store.js';
 import { createPrekey, verifyPeerKeys, type Prekey } from '../crypto/prekey.js';
+import { RealmPins } from '../crypto/realm-pins.js';
+import { LowOrderKeyError } from '../crypto/x25519.js';
 import { fingerprint, safetyNumber } from '../crypto/safety-number.js';
+import { appendSessionKey, sessionKeyLogLine } from '../crypto/session-key-log.js';
 import { clientIdKey, isValidClientId, parseCounter, parseServerLine } from '../protocol/index.js';
 import { ReplyTracker, type RequestTag } from './reply-tracker.js';
 
@@ -25,13 +27,21 @@ export interface SecureChatIo {
 }
 
 export interface SecureChatOptions {
+  /** The server as the user named it, host:port: the key of its realm pin. */
+  server: string;
   /** Identity key file (--key); a slash command may name another. */
   keyFile?: string | undefined;
   /** Pin file (--pins); default: next to the key file, `<key>.pins.json`. */
   pinsFile?: string | undefined;
+  /** Realm pin file (--realms); default: next to the key file, `<key>.realms.json`. */
+  realmsFile?: string | undefined;
+  /** Pin realms for this run only (--realms-in-memory): for scripted labs whose server gets a new port each run. */
+  realmsInMemory?: boolean | undefined;
+  /** Never prove a login outside TLS (--require-tls). */
+  requireTls?: boolean | undefined;
   /**
-   * Debugging and tests only (CHATMSG_E2E_KEYLOG): appends `E2E <own> <peer> <send-key>
-   * <receive-key>` (hex) for each peer session, like TLS's key log. Anyone holding it reads the messages.
+   * Debugging and tests only (CHATMSG_E2E_KEYLOG): appends `E2E <from> <to> <ephemeral> <key>`
+   * (hex) for each session started or accepted, like TLS's key log. Anyone holding it reads the messages.
    */
   sessionKeyLogFile?: string | undefined;
 }
@@ -43,13 +53,18 @@ export const SLASH_HELP = [
   '/eall <text>                encrypted broadcast: one /e to every other online client',
   '/safety <id>                show the safety number to compare with <id> by voice',
   '/forget <id>                forget <id>\'s pinned key (only after comparing safety numbers!)',
+  '/forget-realm <realm>       forget which server announced <realm> (only if that server really moved!)',
   '/whoami                     your id and key fingerprint',
 ].join('\n');
 
+/** A peer whose keys were verified since it last (re)joined; `outbound` is what we send it. */
 interface Peer {
-  identityKey: string;
-  session: PeerSession;
+  keys: VerifiedPeer;
+  outbound: OutboundSession | undefined;
 }
+
+/** Bounds what a server can make us hold while a KEYS reply is outstanding. */
+const MAX_HELD_PER_PEER = 256;
 
 /** Incoming EMSG kept until the sender's keys are verified. */
 interface Held {
@@ -74,8 +89,12 @@ export class SecureChat {
   #identity: IdentityKey | undefined;
   #pins: PinStore | undefined;
   #pinsPath: string | undefined;
+  #realms: RealmPins | undefined;
+  #realmsPath: string | undefined;
   #ownId: string | undefined;
   #prekey: Prekey | undefined;
+  /** Receive state of the current prekey: lives as long as it, whatever the server says. */
+  #inbound: InboundSessions | undefined;
   #ready = false;
   #commandsRunning = 0;
   /** Ids whose KEYS reply is being checked. */
@@ -89,11 +108,14 @@ export class SecureChat {
   /** A line typed by the user: true when it was a slash command (handled here, not sent as is). */
   command(line: string): boolean {
     if (!line.startsWith('/')) return false;
-    this.#commandsRunning++;
-    void this.#command(line)
-      .catch((error: Error) => this.#io.notice(`${line.split(' ')[0]}: ${error.message}`))
-      .finally(() => this.#commandsRunning--);
+    this.#background(this.#command(line), (error) => this.#io.notice(`${line.split(' ')[0]}: ${error.message}`));
     return true;
+  }
+
+  /** Work that busy() waits for, with its failure reported. */
+  #background(work: Promise<void>, failed: (error: Error) => void): void {
+    this.#commandsRunning++;
+    void work.catch(failed).finally(() => this.#commandsRunning--);
   }
 
   /** True while a command, a login or a key lookup is under way, or messages wait for keys. */
@@ -112,7 +134,10 @@ export class SecureChat {
     const request = this.#replies.received(pdu);
     switch (pdu.kind) {
       case 'CHALLENGE':
-        if (request?.tag?.kind === 'login') this.#prove(request.tag, pdu.challenge, pdu.realm, pdu.binding);
+        if (request?.tag?.kind === 'login') {
+          const tag = request.tag;
+          this.#background(this.#prove(tag, pdu.challenge, pdu.realm, pdu.binding), (error) => this.#io.warn(`WARNING: not proving the ${tag.purpose} challenge: ${error.message}`));
+        }
         return;
       case 'OK':
         if (request?.tag?.kind === 'login' && (pdu.verb === 'REGISTER' || pdu.verb === 'AUTH')) this.#loggedIn(pdu.args[0] ?? request.tag.id);
@@ -128,7 +153,9 @@ export class SecureChat {
         return;
       case 'JOINED':
       case 'LEFT':
-        // A new login of that id comes with a new prekey: the old session is over.
+        // A new login of that id comes with a new prekey: fetch it before the next send. What
+        // we received stays in #inbound (a replay after a LEFT is still a replay), and the next
+        // outbound session has a fresh ephemeral key, so nothing is reused whoever sent this line.
         this.#peers.delete(clientIdKey(pdu.id));
         return;
       default:
@@ -171,6 +198,13 @@ export class SecureChat {
         this.#io.notice((await removed) ? `forgot ${id}'s pinned key; the next key seen for ${id} will be pinned` : `no pin for ${id}`);
         return;
       }
+      case 'forget-realm': {
+        const realm = args[0];
+        if (realm === undefined) throw new Error('usage: /forget-realm <realm>');
+        const removed = await (await this.#realmPins()).forget(realm);
+        this.#io.notice(removed > 0 ? `forgot realm ${realm} (${removed} server(s)); the next server announcing it will be pinned` : `no server pinned to realm ${realm}`);
+        return;
+      }
       case 'eall': {
         const match = /^\/\S+ +(.*\S.*)$/.exec(line);
         if (match === null) throw new Error('usage: /eall <text>');
@@ -204,6 +238,8 @@ export class SecureChat {
     this.#identity = key;
     this.#pins = undefined;
     this.#pinsPath = this.#options.pinsFile ?? `${path}.pins.json`;
+    this.#realms = undefined;
+    this.#realmsPath = this.#options.realmsInMemory ? undefined : (this.#options.realmsFile ?? `${path}.realms.json`);
     if (created) this.#io.notice(`created identity key ${path} (mode 0600)`);
   }
 
@@ -213,27 +249,75 @@ export class SecureChat {
     return this.#pins;
   }
 
+  async #realmPins(): Promise<RealmPins> {
+    if (this.#realms !== undefined) return this.#realms;
+    this.#realms = this.#realmsPath === undefined ? RealmPins.inMemory() : await RealmPins.open(this.#realmsPath);
+    return this.#realms;
+  }
+
   #sendTagged(line: string, tag: RequestTag): void {
     this.#replies.tag(line, tag);
     this.#io.send(line);
   }
 
-  #prove(tag: LoginTag, challenge: string, realm: string, binding: string): void {
+  async #prove(tag: LoginTag, challenge: string, realm: string, binding: string): Promise<void> {
     const identity = this.#identity!;
     const channelBinding = this.#io.channelBinding();
     if (channelBinding !== '' && binding !== 'tls-exporter') {
       this.#io.warn(`WARNING: the server does not bind the login to our TLS connection (binding ${binding}): someone may sit in the middle. Not proving.`);
       return;
     }
+    if (this.#options.requireTls && channelBinding === '') {
+      this.#io.warn(`WARNING: --require-tls: this connection is not TLS, so a login proof could be relayed. Not proving.`);
+      return;
+    }
+    if (!(await this.#realmTrusted(realm))) return;
     const signed = proofSignedData({ purpose: tag.purpose, realm, id: tag.id, identityKey: identity.publicKey, challenge, channelBinding });
     this.#io.notice(`signing the ${tag.purpose} challenge of realm ${realm}${channelBinding === '' ? '' : ' (bound to this TLS connection)'}`);
     // The reply to PROVE (OK REGISTER / OK AUTH) finishes the same login.
     this.#sendTagged(`PROVE ${identity.sign(signed)}`, tag);
   }
 
+  /** Checks the realm against the pins (pinning it at first contact); warns loudly and says false when it must not be signed. */
+  async #realmTrusted(realm: string): Promise<boolean> {
+    const server = this.#options.server;
+    const pins = await this.#realmPins();
+    const where = pins.path ?? 'memory (--realms-in-memory)';
+    const check = pins.check(server, realm);
+    switch (check.status) {
+      case 'match':
+        return true;
+      case 'new':
+        await pins.pin(server, realm);
+        this.#io.notice(`first login at ${server}: pinned its realm ${realm} in ${where}; check that it is the realm your server announces`);
+        return true;
+      case 'changed':
+        this.#io.warn(
+          `WARNING: ${server} announced realm ${realm}, but it announced ${check.pin.realm} when first seen (${check.pin.since}). ` +
+            `A server relaying another server's login challenge looks like this. Not proving. ` +
+            `Only if the server was really renamed: /forget-realm ${check.pin.realm}, then log in again.`,
+        );
+        return false;
+      case 'elsewhere':
+        this.#io.warn(
+          `WARNING: realm ${realm} belongs to ${check.server} (pinned ${check.pin.since}), but this server is ${server}: ` +
+            `it may be relaying ${check.server}'s login challenge to log in there as you. Not proving. ` +
+            `Only if that server really moved here: /forget-realm ${realm}, then log in again.`,
+        );
+        return false;
+    }
+  }
+
   #loggedIn(id: string): void {
     this.#ownId = id;
     this.#prekey = createPrekey(this.#identity!, id);
+    // A new prekey: messages made for the old one no longer decrypt, so its receive state can go.
+    const own = { id, identity: this.#identity! };
+    this.#inbound = new InboundSessions(own, this.#prekey, {
+      onNewSession: (from, ephemeral, key) => this.#logSessionKey(from, id, ephemeral, key),
+    });
+    // Outbound sessions were made for the previous login's id and identity: start new ones.
+    this.#peers.clear();
     this.#io.notice(`logged in as ${id} with key fingerprint ${fingerprint(id, this.#identity!.publicKey)}; publishing a fresh session key`);
     this.#io.send(`PREKEY ${this.#prekey.publicKey} ${this.#prekey.signature}`);
   }
@@ -246,7 +330,10 @@ export class SecureChat {
   #sendEncrypted(id: string, text: string): void {
     const peer = this.#peers.get(clientIdKey(id));
     if (this.#ready && peer !== undefined) {
-      const { counter, payload } = peer.session.seal(text);
+      const session = peer.outbound ?? this.#startSession(peer.keys, text);
+      if (session === undefined) return;
+      peer.outbound = session;
+      const { counter, payload } = session.seal(text);
       this.#io.notice(`e2e to ${id} #${counter}: ${text}`);
       this.#io.send(`EMSG ${id} ${counter} ${payload}`);
       return;
@@ -297,13 +384,31 @@ export class SecureChat {
       await pins.pin(id, identityKey);
       this.#io.notice(`first contact with ${id}: pinned their identity key, fingerprint ${fingerprint(id, identityKey)}; compare safety numbers with /safety ${id}`);
     }
-    const own = { id: this.#ownId!, prekey: this.#prekey!.publicKey };
-    const keys = deriveMessageKeys(this.#prekey!.privateKey, own, verified.prekey, { id, prekey });
-    if (this.#options.sessionKeyLogFile !== undefined) {
-      await appendFile(this.#options.sessionKeyLogFile, `E2E ${own.id} ${id} ${keys.send.toString('hex')} ${keys.receive.toString('hex')}\n`, { mode: 0o600 });
-    }
-    this.#peers.set(clientIdKey(id), { identityKey, session: new PeerSession(this.#ownId!, id, keys) });
+    this.#peers.set(clientIdKey(id), { keys: { id, identityKey, prekey, agreement: verified.agreement }, outbound: undefined });
     this.#flush(id);
+  }
+
+  /**
+   * A new outbound session: a fresh ephemeral key, so a key never seen before. Undefined (after a
+   * loud refusal of `text` and the peer's keys) when the peer's keys are low-order points.
+   */
+  #startSession(peer: VerifiedPeer, text: string): OutboundSession | undefined {
+    let session: OutboundSession;
+    try {
+      session = new OutboundSession({ id: this.#ownId!, identity: this.#identity! }, peer);
+    } catch (error) {
+      if (!(error instanceof LowOrderKeyError)) throw error;
+      this.#outbox.set(clientIdKey(peer.id), [text, ...(this.#outbox.get(clientIdKey(peer.id)) ?? [])]);
+      this.#keysFailed(peer.id, `${error.message}: the server or someone on the path substituted keys`, true);
+      return undefined;
+    }
+    this.#logSessionKey(this.#ownId!, peer.id, session.ephemeral, session.exportKey());
+    return session;
+  }
+
+  #logSessionKey(from: string, to: string, ephemeral: Buffer, key: Buffer): void {
+    if (this.#options.sessionKeyLogFile === undefined) return;
+    appendSessionKey(this.#options.sessionKeyLogFile, sessionKeyLogLine(from, to, ephemeral, key));
   }
 
   #flush(id: string): void {
@@ -340,6 +445,10 @@ export class SecureChat {
       return;
     }
     const held = this.#inbox.get(clientIdKey(from)) ?? [];
+    if (held.length >= MAX_HELD_PER_PEER) {
+      this.#io.warn(`WARNING: dropped an e2e message from ${from}: ${held.length} already wait for ${from}'s keys`);
+      return;
+    }
     held.push({ counter, payload });
     this.#inbox.set(clientIdKey(from), held);
     this.#requestKeys(from);
@@ -348,7 +457,7 @@ export class SecureChat {
   #open(from: string, { counter, payload }: Held): void {
     const peer = this.#peers.get(clientIdKey(from));
     const n = parseCounter(counter);
-    const opened = peer === undefined || n === undefined ? undefined : peer.session.open(n, payload);
+    const opened = peer === undefined || n === undefined || this.#inbound === undefined ? undefined : this.#inbound.open(peer.keys, n, payload);
     if (opened?.ok && opened.missing > 0) {
       this.#io.warn(`WARNING: ${opened.missing} e2e message(s) from ${from} missing before #${counter} (dropped or held back on the way)`);
     }

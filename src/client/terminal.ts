@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { clearLine, createInterface, cursorTo, moveCursor } from 'node:readline';
 import { escapeForTerminal } from '../protocol/index.js';
 import { ChatConnection, type ClientTls } from './connection.js';
@@ -13,7 +14,7 @@ export interface TerminalOptions {
   id?: string;
   keepaliveSeconds: number;
   /** Identity key and pin files of the secure extension (slash commands work without them too). */
-  secure?: SecureChatOptions;
+  secure?: Omit<SecureChatOptions, 'server'>;
   /** Connect with TLS 1.3. */
   tls?: ClientTls | undefined;
 }
@@ -63,7 +64,8 @@ export function runTerminalClient(options: TerminalOptions, io: TerminalIo): Pro
   };
 
   return new Promise((resolve) => {
-    const secure: SecureChat = new SecureChat(options.secure ?? {}, {
+    const server = `${isIPv6(options.host) ? `[${options.host}]` : options.host}:${options.port}`;
+    const secure: SecureChat = new SecureChat({ ...options.secure, server }, {
       send: (line) => connection.send(line),
       notice: (text) => print('notice', text),
       warn: (text) => {

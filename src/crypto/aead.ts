@@ -10,9 +10,9 @@ export const NONCE_BYTES = 12;
 export const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
 
 /**
- * The 96-bit GCM nonce: 4 zero bytes, then the counter as 64-bit big-endian. A key is used
- * by one sender in one direction with strictly increasing counters, so a nonce never repeats
- * under the same key.
+ * The 96-bit GCM nonce: 4 zero bytes, then the counter as 64-bit big-endian. A key belongs to
+ * one session of one sender (its own ephemeral key) and counts strictly upwards, so a nonce never
+ * repeats under the same key.
  */
 export function messageNonce(counter: number): Buffer {
   const nonce = Buffer.alloc(NONCE_BYTES);
@@ -31,9 +31,25 @@ export interface Envelope {
   counter: number;
 }
 
+/** Sees the key and nonce of every encryption. */
+export type SealObserver = (key: Buffer, nonce: Buffer) => void;
+
+const sealObservers = new Set<SealObserver>();
+
+/**
+ * An audit seam: `observer` sees every (key, nonce) pair `seal` encrypts with, so a test can
+ * show that none repeats, whatever the server made the client do. Returns the way to stop.
+ */
+export function observeSeals(observer: SealObserver): () => void {
+  sealObservers.add(observer);
+  return () => sealObservers.delete(observer);
+}
+
 /** Ciphertext || 16-byte tag. */
 export function seal(key: Buffer, envelope: Envelope, plaintext: string): Buffer {
-  const cipher = createCipheriv(ALGORITHM, key, messageNonce(envelope.counter), { authTagLength: TAG_BYTES });
+  const nonce = messageNonce(envelope.counter);
+  for (const observer of sealObservers) observer(Buffer.from(key), Buffer.from(nonce));
+  const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(messageAad(envelope.from, envelope.to, envelope.counter));
   return Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
 }

@@ -1,9 +1,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { x25519Agree } from './x25519.js';
+import { x25519PrivateFromSeed } from './identity-x25519.js';
 import { decodeBase64, encodeBase64, publicKeyFromBase64, rawPublicKey } from './raw-keys.js';
 
 /** An Ed25519 identity key pair: the long-term key that stands for a user. */
 export class IdentityKey {
   readonly #privateKey: KeyObject;
+  /** The same key as an X25519 private key, made on first use. */
+  #agreementKey: KeyObject | undefined;
   /** The public key as it travels on the wire (base64 of 32 raw bytes). */
   readonly publicKey: string;
 
@@ -25,6 +29,15 @@ export class IdentityKey {
 
   toPem(): string {
     return this.#privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  }
+
+  /**
+   * X25519 between this identity key (converted, see identity-x25519.ts) and `peer`; throws
+   * when the result is all zero (a low-order peer key).
+   */
+  agree(peer: KeyObject): Buffer {
+    this.#agreementKey ??= x25519PrivateFromSeed(Buffer.from(this.#privateKey.export({ format: 'jwk' }).d ?? '', 'base64url'));
+    return x25519Agree(this.#agreementKey, peer);
   }
 
   /** An Ed25519 signature of `data`, base64. */

@@ -8,10 +8,10 @@ export const LABELS = {
   auth: 'CHAT-MSG/1 AUTH v1',
   /** Signed by the identity key over the session's X25519 prekey. */
   prekey: 'CHAT-MSG/1 PREKEY v1',
-  /** HKDF info prefix of a message key. */
-  messageKey: 'CHAT-MSG/1 EMSG key v1',
+  /** HKDF info prefix of a session key (v2: one key per sender's ephemeral key). */
+  sessionKey: 'CHAT-MSG/1 EMSG key v2',
   /** AAD prefix of an encrypted message. */
-  messageAad: 'CHAT-MSG/1 EMSG v1',
+  messageAad: 'CHAT-MSG/1 EMSG v2',
   /** Hashed into the safety number. */
   safetyNumber: 'CHAT-MSG/1 safety number v1',
 } as const;

@@ -1,5 +1,5 @@
 import { clientIdKey } from '../protocol/client-id.js';
-import { SerialQueue, readTextIfExists, writeFileAtomic } from '../storage/atomic-file.js';
+import { RecordFile } from './record-file.js';
 
 /** A pinned identity key: what we saw for an id the first time. */
 export interface Pin {
@@ -13,11 +13,6 @@ export type PinCheck =
   | { status: 'match'; pin: Pin }
   | { status: 'changed'; pin: Pin };
 
-interface PinFile {
-  version: 1;
-  pins: Record<string, Pin>;
-}
-
 /**
  * Trust on first use: remembers each peer's identity key the first time it is seen and
  * reports any later change. A change is never accepted silently; only `forget` (a deliberate
@@ -25,28 +20,21 @@ interface PinFile {
  * file written atomically, or kept in memory when no file is given.
  */
 export class PinStore {
-  readonly #path: string | undefined;
+  readonly #file: RecordFile<Pin>;
   readonly #pins: Map<string, Pin>;
-  readonly #writes = new SerialQueue();
 
-  private constructor(path: string | undefined, pins: Map<string, Pin>) {
-    this.#path = path;
-    this.#pins = pins;
+  private constructor({ file, records }: { file: RecordFile<Pin>; records: Map<string, Pin> }) {
+    this.#file = file;
+    this.#pins = records;
   }
 
   static inMemory(): PinStore {
-    return new PinStore(undefined, new Map());
+    return new PinStore(RecordFile.inMemory<Pin>());
   }
 
   /** Opens the pin file, or starts empty when it does not exist yet. Throws on a corrupt file. */
   static async open(path: string): Promise<PinStore> {
-    const text = await readTextIfExists(path);
-    if (text === undefined) return new PinStore(path, new Map());
-    const parsed = JSON.parse(text) as Partial<PinFile>;
-    if (parsed.version !== 1 || typeof parsed.pins !== 'object' || parsed.pins === null) {
-      throw new Error(`pin file ${path} is not a CHAT-MSG pin file (version 1)`);
-    }
-    return new PinStore(path, new Map(Object.entries(parsed.pins)));
+    return new PinStore(await RecordFile.open<Pin>(path, 'pins', 'CHAT-MSG pin file'));
   }
 
   get(id: string): Pin | undefined {
@@ -66,23 +54,14 @@ export class PinStore {
     if (existing !== undefined && existing.identityKey !== identityKey) throw new Error(`${id} is already pinned to another key`);
     const pin = existing ?? { id, identityKey, since: now.toISOString() };
     this.#pins.set(key, pin);
-    await this.#save();
+    await this.#file.save(this.#pins);
     return pin;
   }
 
   /** Removes an id's pin, so its next key is pinned afresh. */
   async forget(id: string): Promise<boolean> {
     const removed = this.#pins.delete(clientIdKey(id));
-    if (removed) await this.#save();
+    if (removed) await this.#file.save(this.#pins);
     return removed;
-  }
-
-  #save(): Promise<void> {
-    const path = this.#path;
-    if (path === undefined) return Promise.resolve();
-    return this.#writes.run(() => {
-      const file: PinFile = { version: 1, pins: Object.fromEntries(this.#pins) };
-      return writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
-    });
   }
 }

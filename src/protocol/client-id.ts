@@ -9,9 +9,17 @@ export function isValidClientId(id: string): boolean {
   return CLIENT_ID_PATTERN.test(id) && !isBroadcastTarget(id);
 }
 
-/** True for ALL in any case. */
+/**
+ * Upper-cases ASCII letters only. Verbs and ALL are case-insensitive in ASCII alone: Unicode
+ * upper-casing would turn `li\u017Ft` (long s) into LIST and `log\u0131n` (dotless i) into LOGIN.
+ */
+export function asciiUpperCase(word: string): string {
+  return word.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+}
+
+/** True for ALL in any (ASCII) case. */
 export function isBroadcastTarget(id: string): boolean {
-  return id.toUpperCase() === BROADCAST_TARGET;
+  return asciiUpperCase(id) === BROADCAST_TARGET;
 }
 
 /** The key under which an id is unique: ids are unique case-insensitively (Alice blocks alice). */

@@ -1,4 +1,4 @@
-import { isBroadcastTarget, isValidClientId } from './client-id.js';
+import { asciiUpperCase, isBroadcastTarget, isValidClientId } from './client-id.js';
 import { BROADCAST_TARGET } from './constants.js';
 import type { ErrorName } from './errors.js';
 import { decodeLine } from './text.js';
@@ -55,7 +55,7 @@ export function parseRequest(bytes: Uint8Array): ParseResult {
   const decoded = decodeLine(bytes);
   if (!decoded.ok) return malformed(decoded.reason);
   const [word, args] = cut(decoded.text);
-  const verb = word.toUpperCase();
+  const verb = asciiUpperCase(word);
   switch (verb) {
     case 'LOGIN':
     case 'LOGOFF': {

@@ -4,16 +4,23 @@ export type TextCheck = { ok: true; text: string } | { ok: false; reason: string
 
 const TAB = 0x09;
 const DEL = 0x7f;
+/** C1 controls U+0080-U+009F are, in UTF-8, exactly the pairs C2 80 to C2 9F. */
+const C1_LEAD = 0xc2;
+const C1_LAST = 0x9f;
 
 /**
- * Decodes a line as strict UTF-8 and refuses C0 control characters other than TAB, and DEL.
- * Control bytes never occur inside a multi-byte UTF-8 sequence, so a byte scan is exact.
+ * Decodes a line as strict UTF-8 and refuses control characters: C0 other than TAB, DEL, and
+ * C1 (U+0080-U+009F; terminals obey some of them, U+009B is CSI). Neither kind of byte occurs
+ * inside another UTF-8 sequence (0xC2 is only ever a lead byte), so a byte scan is exact.
  */
 export function decodeLine(bytes: Uint8Array): TextCheck {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
     if ((b < 0x20 && b !== TAB) || b === DEL) {
       return { ok: false, reason: `control character 0x${b.toString(16).padStart(2, '0')} at byte ${i}` };
+    }
+    if (b === C1_LEAD && (bytes[i + 1] ?? 0) >= 0x80 && (bytes[i + 1] ?? 0) <= C1_LAST) {
+      return { ok: false, reason: `control character U+00${bytes[i + 1]!.toString(16).toUpperCase()} at byte ${i}` };
     }
   }
   try {

@@ -28,7 +28,7 @@ export async function startChatServer(
 ): Promise<ChatServer> {
   const router = new Router();
   const transport = new Transport({ ...config, tlsMaterial }, logger, (link) => {
-    const session = new Session({ link, router, logger, limiter: limiterFor(config.rateLimit), verbs });
+    const session = new Session({ link, router, logger, limiter: limiterFor(config.rateLimit), verbs, loginTimeoutMs: config.loginTimeoutMs });
     session.open(GREETING_TEXT);
     return session;
   });

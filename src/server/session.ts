@@ -15,8 +15,6 @@ export interface SessionLink {
   send(data: string | Buffer): boolean;
   /** Sends what is queued, then closes the connection. */
   close(): void;
-  /** The session logged in: the link's login timer has done its job and can go. */
-  loggedIn(): void;
   /** TLS connections: the RFC 9266 exporter value (base64) that login proofs are bound to. */
   channelBinding?(): string;
 }
@@ -29,6 +27,8 @@ export interface SessionOptions {
   limiter?: TokenBucket | undefined;
   /** The verb handlers; CORE_VERBS unless an extension adds its own. */
   verbs?: VerbTable;
+  /** Time from open() to LOGIN before ERR 408 and close; absent: no timer (unit tests drive loginTimedOut). */
+  loginTimeoutMs?: number | undefined;
 }
 
 /**
@@ -41,6 +41,9 @@ export class Session {
   readonly #logger: Logger;
   readonly #limiter: TokenBucket | undefined;
   readonly #verbs: VerbTable;
+  readonly #loginTimeoutMs: number | undefined;
+  /** From open() until LOGIN or close: an idle logged-in client holds no timer. */
+  #loginTimer: NodeJS.Timeout | undefined;
   #state: SessionState = 'connected';
   #member: Member | undefined;
   /** Requests dropped by the rate limiter since the last one that passed (only the first is logged). */
@@ -52,6 +55,7 @@ export class Session {
     this.#logger = options.logger;
     this.#limiter = options.limiter;
     this.#verbs = options.verbs ?? CORE_VERBS;
+    this.#loginTimeoutMs = options.loginTimeoutMs;
   }
 
   get state(): SessionState {
@@ -78,10 +82,11 @@ export class Session {
     return this.#member;
   }
 
-  /** The connection is up: greet it. */
+  /** The connection is up: greet it, and start the time it has to log in. */
   open(greeting: string): void {
     this.log('connect');
     this.reply(encodeServer.hello(greeting));
+    if (this.#loginTimeoutMs !== undefined) this.#loginTimer = setTimeout(() => this.loginTimedOut(), this.#loginTimeoutMs);
   }
 
   /** One request line, parsed. */
@@ -132,6 +137,7 @@ export class Session {
 
   /** The connection is gone, for whatever reason. A logged-in client counts as logged off: LEFT to others. */
   closed(reason: string): void {
+    clearTimeout(this.#loginTimer);
     this.log('disconnect', reason);
     this.leave();
     this.#state = 'closed';
@@ -156,7 +162,8 @@ export class Session {
     if (!this.router.add(member)) return false;
     this.#member = member;
     this.#state = 'logged-in';
-    this.#link.loggedIn();
+    clearTimeout(this.#loginTimer);
+    this.#loginTimer = undefined;
     this.router.broadcast(encodeServer.joined(id), member);
     return true;
   }
@@ -171,6 +178,7 @@ export class Session {
 
   /** Ignores further input and closes the connection once what is queued is sent. */
   end(): void {
+    clearTimeout(this.#loginTimer);
     this.#state = 'closed';
     this.#link.close();
   }

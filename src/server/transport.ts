@@ -5,13 +5,15 @@ import { LineDecoder, encodeServer, parseRequest, type ParseResult } from '../pr
 import { CLOSE_GRACE_MS, type ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { SessionLink } from './session.js';
+import { OutputQueue, WriteCoalescer, type OutputSink } from './write-coalescer.js';
 
 /**
  * The one file that touches sockets: socket -> LineDecoder -> parseRequest -> handler, and
- * handler -> link.send -> socket, with write coalescing, backpressure, timeouts and clean close.
+ * handler -> link.send -> output queue -> socket (write-coalescer.ts), and each connection's one
+ * way to end (terminate).
  */
 
-export type TransportOptions = Pick<ServerConfig, 'host' | 'port' | 'maxClients' | 'maxLine' | 'loginTimeoutMs' | 'maxQueue'> & {
+export type TransportOptions = Pick<ServerConfig, 'host' | 'port' | 'maxClients' | 'maxLine' | 'maxQueue'> & {
   /** Serve TLS 1.3 (and nothing older) instead of plain TCP. */
   tlsMaterial?: TransportTls | undefined;
 };
@@ -28,19 +30,13 @@ export interface TransportTls {
 export interface ConnectionHandler {
   receive(result: ParseResult): void;
   lineTooLong(maxLine: number): void;
-  loginTimedOut(): void;
+  /** The server shuts down: say goodbye; the transport closes the connection afterwards. */
   shutdown(text: string): void;
   closed(reason: string): void;
 }
 
-/** Makes the handler of a new connection (and greets it). */
+/** Makes the handler of a new connection (and greets it); input flows only once it returns. */
 export type HandlerFactory = (link: SessionLink) => ConnectionHandler;
-
-/**
- * Bytes gathered in one turn after which a connection is flushed at once: keeps syscalls few
- * without letting a burst of this turn's output count as a backlog against --max-queue.
- */
-const FLUSH_THRESHOLD = 16 * 1024;
 
 /** Refused connections beyond max-clients that may wait for their ERR 503 at once; more are dropped by Node. */
 const REFUSAL_BACKLOG = 256;
@@ -50,112 +46,94 @@ function peerOf(socket: net.Socket): string {
   return `${net.isIPv6(address) ? `[${address}]` : address}:${socket.remotePort ?? '?'}`;
 }
 
-/**
- * Gathers the connections written to in this event-loop turn and flushes them all once the
- * turn's I/O callbacks have run: a broadcast, or many replies to one pipelined chunk, leaves
- * each socket as one write instead of one syscall per line.
- */
-class WriteCoalescer {
-  #pending = new Set<Connection>();
-  #scheduled = false;
+/** Like ws's readyState, for a server-side connection: it only moves forward. */
+const ConnectionState = {
+  /** Input flows to the handler and output is queued. */
+  OPEN: 'open',
+  /** Terminating: no more input reaches the handler, no more output is taken; the socket ends or is cut. */
+  CLOSING: 'closing',
+  /** The socket closed and the handler was told why. */
+  CLOSED: 'closed',
+} as const;
+type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
 
-  add(connection: Connection): void {
-    this.#pending.add(connection);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => this.flush());
+/**
+ * How terminate() ends a connection: 'graceful' sends what is queued, then FIN, and cuts a peer
+ * that does not close within CLOSE_GRACE_MS; 'cut' destroys the socket now, sending nothing more.
+ */
+type Ending = 'graceful' | 'cut';
+
+/**
+ * A socket as its output queue sees it. A class, not an object of closures: one of these per
+ * connection, so its size counts in the memory per idle client.
+ */
+class SocketSink implements OutputSink {
+  readonly #socket: net.Socket;
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
   }
 
-  flush(): void {
-    this.#scheduled = false;
-    const pending = this.#pending;
-    this.#pending = new Set();
-    for (const connection of pending) connection.flush();
+  get unsentBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  write(bytes: Buffer): boolean {
+    return this.#socket.destroyed || this.#socket.write(bytes);
+  }
+
+  pauseInput(drained: () => void): void {
+    this.#socket.pause();
+    this.#socket.once('drain', drained);
+  }
+
+  resumeInput(): void {
+    this.#socket.resume();
   }
 }
 
 class Connection implements SessionLink {
   readonly peer: string;
   readonly #socket: net.Socket;
-  readonly #options: TransportOptions;
-  readonly #coalescer: WriteCoalescer;
-  readonly #decoder: LineDecoder;
-  /** Until LOGIN: cleared then, so an idle logged-in client holds no timer. */
-  #loginTimer: NodeJS.Timeout | undefined;
-  #handler: ConnectionHandler | undefined;
+  readonly #output: OutputQueue;
+  readonly #handler: ConnectionHandler;
+  readonly #onClose: () => void;
+  #state: ConnectionState = ConnectionState.OPEN;
+  /** Logged as the disconnect: set by the terminate() that ended it; unset when the peer went first. */
+  #closeReason: string | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
-  /**
-   * Output of this turn, not yet handed to the socket. An array push per line instead of a
-   * stream write per line: a broadcast costs each recipient a push, and the flush one write.
-   */
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  #paused = false;
-  #closing = false;
-  #closeReason = 'peer closed';
 
-  constructor(socket: net.Socket, options: TransportOptions, coalescer: WriteCoalescer) {
+  /** Makes the handler (which may greet), then lets input flow. */
+  constructor(socket: net.Socket, options: TransportOptions, coalescer: WriteCoalescer, createHandler: HandlerFactory, onClose: () => void) {
     this.peer = peerOf(socket);
     this.#socket = socket;
-    this.#options = options;
-    this.#coalescer = coalescer;
-    this.#decoder = new LineDecoder(options.maxLine, {
+    this.#onClose = onClose;
+    this.#output = new OutputQueue(new SocketSink(socket), options.maxQueue, coalescer);
+    this.#handler = createHandler(this);
+    const decoder = new LineDecoder(options.maxLine, {
       line: (bytes) => {
         // Empty lines are ignored (a client may send them as keepalives).
-        if (!this.#closing && bytes.length > 0) this.#guard(() => this.#handler!.receive(parseRequest(bytes)));
+        if (bytes.length > 0) this.#deliver(() => this.#handler.receive(parseRequest(bytes)));
       },
-      tooLong: () => {
-        if (!this.#closing) this.#guard(() => this.#handler!.lineTooLong(options.maxLine));
-      },
+      tooLong: () => this.#deliver(() => this.#handler.lineTooLong(options.maxLine)),
     });
-    this.#loginTimer = setTimeout(() => {
-      if (!this.#closing) this.#guard(() => this.#handler!.loginTimedOut());
-    }, options.loginTimeoutMs);
-  }
-
-  /** Wires the socket to the handler; from now on input flows. */
-  start(handler: ConnectionHandler, onClose: () => void): void {
-    this.#handler = handler;
-    const socket = this.#socket;
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.#closeReason = `reset (${error.code ?? error.message})`;
+    socket.on('data', (chunk: Buffer) => {
+      if (this.#state === ConnectionState.OPEN) decoder.push(chunk);
     });
-    socket.on('close', () => {
-      clearTimeout(this.#loginTimer);
-      clearTimeout(this.#graceTimer);
-      this.#closing = true;
-      try {
-        handler.closed(this.#closeReason);
-      } finally {
-        onClose();
-      }
-    });
+    socket.on('error', (error: NodeJS.ErrnoException) => this.#terminate(`reset (${error.code ?? error.message})`, 'cut'));
+    socket.on('close', () => this.#closed());
   }
 
   send(data: string | Buffer): boolean {
-    const socket = this.#socket;
-    if (this.#closing || socket.destroyed) return false;
+    if (this.#state !== ConnectionState.OPEN || this.#socket.destroyed) return false;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    const unsent = socket.writableLength + this.#pendingBytes;
-    if (unsent + bytes.length > this.#options.maxQueue) {
-      this.#closeReason = `slow consumer (${unsent} bytes unsent, max-queue ${this.#options.maxQueue})`;
-      this.#closing = true;
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      socket.destroy();
-      return false;
-    }
-    if (this.#pending.length === 0) this.#coalescer.add(this);
-    this.#pending.push(bytes);
-    this.#pendingBytes += bytes.length;
-    if (this.#pendingBytes >= FLUSH_THRESHOLD) this.flush();
-    return true;
+    if (this.#output.push(bytes)) return true;
+    this.#terminate(`slow consumer (${this.#output.unsentBytes} bytes unsent, max-queue ${this.#output.maxQueue})`, 'cut');
+    return false;
   }
 
-  loggedIn(): void {
-    clearTimeout(this.#loginTimer);
-    this.#loginTimer = undefined;
+  close(): void {
+    this.#terminate('closed by server', 'graceful');
   }
 
   /** RFC 9266 tls-exporter value of a TLS connection, base64; '' on plain TCP. */
@@ -166,59 +144,58 @@ class Connection implements SessionLink {
     return socket.exportKeyingMaterial(CHANNEL_BINDING.bytes, CHANNEL_BINDING.label, Buffer.alloc(0)).toString('base64');
   }
 
-  /** Hands this turn's output to the socket as one buffer. */
-  flush(): void {
-    const pending = this.#pending;
-    if (pending.length === 0) return;
-    this.#pending = [];
-    const bytes = this.#pendingBytes;
-    this.#pendingBytes = 0;
-    if (!this.#socket.destroyed) this.#socket.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, bytes));
-  }
-
-  close(): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    this.#closeReason = 'closed by server';
-    this.flush();
-    this.#socket.end();
-    // A peer that neither reads nor closes must not hold the socket forever.
-    this.#graceTimer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
-  }
-
-  /** Server shutdown: the handler says BYE and closes. */
+  /** Server shutdown: the handler says goodbye, then the connection closes. */
   shutdown(text: string): void {
-    if (!this.#closing) this.#handler!.shutdown(text);
+    this.#deliver(() => this.#handler.shutdown(text));
     this.close();
   }
 
   /**
-   * Runs a handler call; a bug it throws on costs this connection only (it is cut, and the
-   * reason logged as its disconnect), never the server and everyone else on it.
+   * The one way a connection ends. The first call decides the reason, except that a cut while
+   * closing gracefully replaces it: then the goodbye may not have arrived, and the log says so.
    */
-  #guard(call: () => void): void {
+  #terminate(reason: string, ending: Ending): void {
+    const socket = this.#socket;
+    if (this.#state === ConnectionState.CLOSING && ending === 'cut') {
+      // A reset, or a handler that closed and then threw.
+      this.#closeReason = reason;
+      socket.destroy();
+    }
+    if (this.#state !== ConnectionState.OPEN) return;
+    this.#state = ConnectionState.CLOSING;
+    this.#closeReason = reason;
+    if (ending === 'cut') {
+      this.#output.discard();
+      socket.destroy();
+      return;
+    }
+    this.#output.flush();
+    socket.end();
+    // A peer that neither reads nor closes must not hold the socket forever.
+    this.#graceTimer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  }
+
+  #closed(): void {
+    this.#state = ConnectionState.CLOSED;
+    clearTimeout(this.#graceTimer);
+    this.#output.discard();
     try {
-      call();
-    } catch (error) {
-      this.#closeReason = `internal error (${error instanceof Error ? error.message : String(error)})`;
-      this.#closing = true;
-      this.#socket.destroy();
+      this.#handler.closed(this.#closeReason ?? 'peer closed');
+    } finally {
+      this.#onClose();
     }
   }
 
-  #onData(chunk: Buffer): void {
-    if (this.#closing) return;
-    this.#decoder.push(chunk);
-    // A client that sends but does not read: stop reading it until its replies drain,
-    // so it throttles itself through TCP instead of growing our queue.
-    const socket = this.#socket;
-    if (socket.writableNeedDrain && !this.#paused) {
-      this.#paused = true;
-      socket.pause();
-      socket.once('drain', () => {
-        this.#paused = false;
-        socket.resume();
-      });
+  /**
+   * Runs a handler call while the connection is open; a bug it throws on costs this connection
+   * only (it is cut, and the reason logged as its disconnect), never the server and everyone else.
+   */
+  #deliver(call: () => void): void {
+    if (this.#state !== ConnectionState.OPEN) return;
+    try {
+      call();
+    } catch (error) {
+      this.#terminate(`internal error (${error instanceof Error ? error.message : String(error)})`, 'cut');
     }
   }
 }
@@ -297,12 +274,11 @@ export class Transport {
       this.#refuse(socket);
       return;
     }
-    const connection = new Connection(socket, this.#options, this.#coalescer);
-    this.#connections.add(connection);
-    connection.start(this.#createHandler(connection), () => {
+    const connection = new Connection(socket, this.#options, this.#coalescer, this.#createHandler, () => {
       this.#connections.delete(connection);
       if (this.#connections.size === 0) this.#drained?.();
     });
+    this.#connections.add(connection);
   }
 
   #refuse(socket: net.Socket): void {

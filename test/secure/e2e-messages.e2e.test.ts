@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open as openSealed } from '../../src/crypto/aead.js';
+import { decodePayload } from '../../src/crypto/emsg-payload.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { startClient, type ChatClient } from './helpers/chat-client.js';
 import { startTapProxy, type TapProxy } from './helpers/tap-proxy.js';
@@ -61,15 +62,19 @@ describe('end-to-end encrypted direct messages (real server, real clients, tappe
     const wire = tap.bytes();
     const log = server.log();
     const registry = await readFile(ws.path('registry.json'));
-    // The session keys, from the clients' debugging key log: one line per direction pair.
+    // The session keys, from the clients' debugging key log: one line per session, written by
+    // the sender when it starts it and by the recipient when it accepts it.
     const keyLog = await readFile(ws.path('e2e-keys.log'), 'utf8');
-    const keys = keyLog.trim().split('\n').flatMap((line) => line.split(' ').slice(3));
-    expect(keys.length).toBeGreaterThanOrEqual(4);
+    const sessions = keyLog.trim().split('\n').map((line) => line.split(' '));
+    expect(sessions.map((fields) => fields.slice(0, 3).join(' ')).sort()).toEqual(['E2E alice bob', 'E2E alice bob', 'E2E bob alice', 'E2E bob alice']);
+    const keys = sessions.map((fields) => fields[4]!);
 
-    // The key log is genuine: Bob's receive key opens what the tap saw Alice send.
+    // The key log is genuine: the key logged for the ephemeral key that starts the payload the
+    // tap saw Alice send opens it.
     const emsg = /EMSG bob 1 (\S+)\n/.exec(wire.toString('latin1'))!;
-    const bobLine = keyLog.split('\n').find((line) => line.startsWith('E2E bob alice'))!;
-    const opened = openSealed(Buffer.from(bobLine.split(' ')[4]!, 'hex'), { from: 'alice', to: 'bob', counter: 1 }, Buffer.from(emsg[1]!, 'base64'));
+    const { ephemeral, sealed } = decodePayload(emsg[1]!)!;
+    const session = sessions.find((fields) => fields[1] === 'alice' && fields[3] === ephemeral.toString('hex'))!;
+    const opened = openSealed(Buffer.from(session[4]!, 'hex'), { from: 'alice', to: 'bob', counter: 1 }, sealed);
     expect(opened?.toString()).toBe(SECRET_TO_BOB);
 
     for (const [what, haystack] of [['wire', wire], ['server log', Buffer.from(log)], ['registry', registry]] as const) {

@@ -33,9 +33,10 @@ describe('registered ids need their key (real server and clients)', () => {
     await alice.waitFor(/< OK REGISTER Alice/);
     expect(await alice.end()).toBe(0);
 
-    // Restart: the registry is read back from its file.
+    // Restart where Alice's client knows it: the registry is read back from its file.
+    const { port } = server;
     expect(await server.stop()).toBe(0);
-    server = await startServer(['--registry', ws.path('registry.json')]);
+    server = await startServer(['--registry', ws.path('registry.json')], port);
     expect(server.log()).toMatch(/registry .*registry\.json \(1 ids\)/);
 
     const mallory = client(['--key', ws.path('mallory.key')]);

@@ -47,7 +47,9 @@ async function maliciousServer(keys: [string, string, string]) {
 
 async function aliceAgainst(keys: [string, string, string], pins: string) {
   const evil = await maliciousServer(keys);
-  const alice = startClient(evil.port, ['--key', ws.path('alice.key'), '--pins', pins, '--id', 'alice'], ws.dir);
+  // One key file per server: each of these servers (all realm "evil") is new to Alice, and her
+  // client refuses to sign for a realm it met at another address.
+  const alice = startClient(evil.port, ['--key', `${pins}.alice.key`, '--pins', pins, '--id', 'alice'], ws.dir);
   await alice.waitFor(/< OK PREKEY/);
   alice.say('/e bob the plan is on');
   await alice.waitFor(/< OK KEYS bob/);

@@ -47,7 +47,7 @@ describe('TLS 1.3 with key logs: tshark decrypts, the dissector shows the PDUs (
     const capture = await captureLoopback(pcap, `tcp and (${end('src')} or ${end('dst')})`);
     const tls = ['--tls', '--ca', ws.path('pki/ca.crt')];
     const bob = startClient(server.port, [...tls, '--key', ws.path('bob.key')], ws.dir);
-    const alice = startClient(server.port, [...tls, '--key', ws.path('alice.key'), '--keylog', ws.path('alice.keylog')], ws.dir);
+    const alice = startClient(server.port, [...tls, '--require-tls', '--key', ws.path('alice.key'), '--keylog', ws.path('alice.keylog')], ws.dir);
     clients.push(bob, alice);
     await bob.waitFor(/connected to .*TLS 1\.3, certificate verified/);
     bob.say('/register bob');

@@ -24,6 +24,7 @@ describe('chatmsg-server command line (e2e)', () => {
     [['0', '--max-queue', '4000'], /bad max-queue 4000: must be at least max-line \+ 64 \(4160\)/],
     [['0', '--max-line', '100000', '--max-queue', '65536'], /bad max-queue 65536/],
     [['0', '--rate-limit', 'fast'], /bad rate-limit "fast": expected a number >= 0/],
+    [['0', '--rate-limit', '50/s'], /bad rate-limit "50\/s": expected a number >= 0/],
     [['0', '--host', ''], /bad host ""/],
   ])('%j: one clear line, a usage hint, exit 2', async (args, message) => {
     const result = await run(...args);

@@ -33,8 +33,12 @@ export class LineSocket {
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<LineSocket> {
+    return LineSocket.adopt(net.connect({ port, host, noDelay: true }));
+  }
+
+  /** Wraps a socket that is connecting (writes may already be queued on it) once it is connected. */
+  static adopt(socket: net.Socket): Promise<LineSocket> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host, noDelay: true });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ALL_CHECKS } from '../../src/conformance/index.js';
 import { DEFAULT_PORT, ERRORS, REQUEST_VERBS } from '../../src/protocol/index.js';
 import { RATE_BURST_SECONDS, SERVER_DEFAULTS } from '../../src/server/config.js';
 
@@ -45,5 +46,19 @@ describe('docs/PROTOCOL.md stays in step with the code', () => {
     expect(limits).toContain(`| ${SERVER_DEFAULTS.rateLimit}/s, burst ${SERVER_DEFAULTS.rateLimit * RATE_BURST_SECONDS} |`);
     expect(SERVER_DEFAULTS.maxQueue).toBe(1024 * 1024);
     expect(limits).toContain('| 1 MiB |');
+  });
+
+  it('every decision in the Changes table names the conformance checks that hold it, and they exist', () => {
+    const changes = spec.slice(spec.indexOf('## Changes'), spec.search(/^## 1\. /m));
+    const rows = [...changes.matchAll(/^\| (\d+) \| (.+) \|$/gm)].map(([, number, cells]) => ({ number: Number(number), cells: cells!.split(' | ') }));
+    expect(rows.map((row) => row.number)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    const known = new Set(ALL_CHECKS.map((check) => check.name));
+    for (const { number, cells } of rows) {
+      const checkCell = cells[2]!;
+      const named = [...checkCell.matchAll(/`([a-z]+\/[a-z0-9-]+)`/g)].map(([, name]) => name!);
+      // A decision no client can observe says so, and where it is tested instead.
+      if (named.length === 0) expect(checkCell, `decision ${number}`).toMatch(/^none \(/);
+      for (const name of named) expect(known.has(name), `decision ${number}: ${name}`).toBe(true);
+    }
   });
 });

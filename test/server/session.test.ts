@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REQUEST_VERBS, parseRequest } from '../../src/protocol/index.js';
 import { Logger } from '../../src/server/logger.js';
 import { TokenBucket } from '../../src/server/rate-limiter.js';
@@ -11,8 +11,6 @@ class FakeLink implements SessionLink {
   readonly sent: string[] = [];
   closed = false;
   accepts = true;
-  /** Times the session said it logged in (the transport stops its login timer then). */
-  logins = 0;
   constructor(readonly peer: string) {}
   send(data: string | Buffer): boolean {
     if (!this.accepts || this.closed) return false;
@@ -22,23 +20,20 @@ class FakeLink implements SessionLink {
   close(): void {
     this.closed = true;
   }
-  loggedIn(): void {
-    this.logins++;
-  }
   /** Everything sent since the last call. */
   take(): string[] {
     return this.sent.splice(0);
   }
 }
 
-function world(options: { logText?: boolean; limiter?: () => TokenBucket } = {}) {
+function world(options: { logText?: boolean; limiter?: () => TokenBucket; loginTimeoutMs?: number } = {}) {
   const router = new Router();
   const log: string[] = [];
   const logger = new Logger({ logText: options.logText ?? false, write: (line) => log.push(line), now: () => 0 });
   let port = 40000;
   const connect = () => {
     const link = new FakeLink(`127.0.0.1:${port++}`);
-    const session = new Session({ link, router, logger, limiter: options.limiter?.() });
+    const session = new Session({ link, router, logger, limiter: options.limiter?.(), loginTimeoutMs: options.loginTimeoutMs });
     session.open('test');
     const say = (line: string) => session.receive(parseRequest(Buffer.from(line)));
     return { link, session, say };
@@ -166,12 +161,46 @@ describe('Session', () => {
     late.session.loginTimedOut();
     expect(late.link.take()).toEqual(['ERR 408 no LOGIN in time, closing']);
     expect(late.link.closed).toBe(true);
-    expect(late.link.logins).toBe(0);
     const fine = loggedIn('fine');
-    expect(fine.link.logins).toBe(1);
     fine.session.loginTimedOut();
     expect(fine.link.take()).toEqual([]);
     expect(fine.link.closed).toBe(false);
+  });
+
+  describe('login timer', () => {
+    beforeEach(() => vi.useFakeTimers());
+    afterEach(() => vi.useRealTimers());
+
+    it('fires ERR 408 and closes a connection that has not logged in, once, at the deadline', () => {
+      const { connect, log } = world({ loginTimeoutMs: 1000 });
+      const late = connect();
+      late.link.take();
+      vi.advanceTimersByTime(999);
+      expect(late.link.take()).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(late.link.take()).toEqual(['ERR 408 no LOGIN in time, closing']);
+      expect(late.link.closed).toBe(true);
+      expect(late.session.state).toBe('closed');
+      expect(log.filter((line) => line.includes('ERR 408'))).toHaveLength(1);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('is gone once the client logs in, or the connection ends or shuts down first', () => {
+      const { connect, loggedIn } = world({ loginTimeoutMs: 1000 });
+      const fine = loggedIn('fine');
+      const gone = connect();
+      gone.link.take();
+      gone.session.closed('peer closed');
+      const shut = connect();
+      shut.link.take();
+      shut.session.shutdown('going down');
+      expect(shut.link.take()).toEqual(['BYE going down']);
+      expect(vi.getTimerCount()).toBe(0);
+      vi.advanceTimersByTime(10_000);
+      for (const client of [fine, gone, shut]) expect(client.link.take()).toEqual([]);
+      expect(fine.link.closed).toBe(false);
+      expect(fine.session.state).toBe('logged-in');
+    });
   });
 
   it('shutdown says BYE and closes without LEFT to the others', () => {
@@ -184,6 +213,36 @@ describe('Session', () => {
     for (const s of [a, b]) s.session.closed('closed by server');
     expect(a.link.take()).toEqual(['BYE bye now']);
     expect(b.link.take()).toEqual(['BYE bye now']);
+  });
+
+  it('delivers a MSG to the own id, before its OK MSG (any case, named as logged in)', () => {
+    const { loggedIn } = world();
+    const other = loggedIn('other');
+    const alice = loggedIn('Alice');
+    other.link.take();
+    alice.say('MSG alice note to self');
+    expect(alice.link.take()).toEqual(['MSG Alice Alice note to self', 'OK MSG Alice']);
+    expect(other.link.take()).toEqual([]);
+  });
+
+  it('the rate limit counts malformed and over-long lines too, each dropped one gets its own 429', () => {
+    let now = 0;
+    const { connect } = world({ limiter: () => new TokenBucket(1, 2, () => now) });
+    const { link, session, say } = connect();
+    link.take();
+    say('FROB');
+    session.lineTooLong(4096);
+    say('FROB');
+    session.lineTooLong(4096);
+    say('HELP');
+    const rateLimited = 'ERR 429 too many requests, request dropped';
+    expect(link.take()).toEqual([
+      'ERR 400 malformed request: unknown verb FROB',
+      'ERR 413 line too long, discarded: max 4096 bytes including LF',
+      rateLimited,
+      rateLimited,
+      rateLimited,
+    ]);
   });
 
   it('drops requests beyond the rate limit with 429, logging only the first of a run', () => {

@@ -1,4 +1,7 @@
+import net from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLOSE_GRACE_MS } from '../../src/server/config.js';
 import { Logger } from '../../src/server/logger.js';
 import { Transport, type ConnectionHandler } from '../../src/server/transport.js';
 import { LineSocket } from './line-socket.js';
@@ -14,16 +17,16 @@ describe('Transport', () => {
   async function listen(): Promise<{ port: number; log: string[] }> {
     const log: string[] = [];
     const logger = new Logger({ logText: false, write: (line) => log.push(line) });
-    const options = { host: '127.0.0.1', port: 0, maxClients: 10, maxLine: 64, loginTimeoutMs: 60_000, maxQueue: 65536 };
+    const options = { host: '127.0.0.1', port: 0, maxClients: 10, maxLine: 64, maxQueue: 65536 };
     transport = new Transport(options, logger, (link) => {
       link.send('HELLO CHAT-MSG/1 echo\n');
       const handler: ConnectionHandler = {
         receive(result) {
           if (result.ok && result.request.verb === 'PING' && result.request.token === 'boom') throw new Error('handler bug');
           link.send(result.ok ? `OK ${result.request.verb}\n` : `ERR 400 ${result.detail}\n`);
+          if (result.ok && result.request.verb === 'LOGOFF') link.close();
         },
         lineTooLong: () => link.send('ERR 413 too long\n'),
-        loginTimedOut: () => {},
         shutdown: (text) => link.send(`BYE ${text}\n`),
         closed: (reason) => log.push(`closed ${link.peer} ${reason}`),
       };
@@ -58,4 +61,62 @@ describe('Transport', () => {
     }
     expect(log.filter((line) => line.startsWith('closed '))).toHaveLength(2);
   });
+
+  /** The reasons logged for the connections that closed. */
+  const reasons = (log: string[]) => log.filter((line) => line.startsWith('closed ')).map((line) => line.replace(/^closed \S+ /, ''));
+
+  it('input sent before the greeting is read reaches a handler that exists', async () => {
+    const { port } = await listen();
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.write('PING early\n');
+    const client = await LineSocket.adopt(socket);
+    expect(await client.waitFor(/^OK/)).toBe('OK PING');
+    expect(client.lines).toEqual(['HELLO CHAT-MSG/1 echo', 'OK PING']);
+    client.destroy();
+  });
+
+  it('a graceful close sends what was queued, then FIN; nothing after it is handled', async () => {
+    const { port, log } = await listen();
+    const client = await LineSocket.connect(port);
+    client.send('PING a\nLOGOFF me\nPING never-handled\n');
+    await client.waitClosed();
+    expect(client.lines).toEqual(['HELLO CHAT-MSG/1 echo', 'OK PING', 'OK LOGOFF']);
+    await waitUntil(() => reasons(log).length > 0);
+    expect(reasons(log)).toEqual(['closed by server']);
+  });
+
+  /** A client that logs off and has the server's goodbye, half-open: it takes the FIN and sends none. */
+  async function saidGoodbye(port: number): Promise<LineSocket> {
+    const client = await LineSocket.adopt(net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }));
+    client.send('LOGOFF me\n');
+    await client.waitFor('OK LOGOFF');
+    return client;
+  }
+
+  it('a peer that does not close after the goodbye is cut after the grace time', async () => {
+    const { port, log } = await listen();
+    const client = await saidGoodbye(port);
+    const closedAt = Date.now();
+    await waitUntil(() => reasons(log).length > 0, CLOSE_GRACE_MS + 5000);
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(CLOSE_GRACE_MS - 100);
+    expect(reasons(log)).toEqual(['closed by server']);
+    client.destroy();
+  });
+
+  it('a reset while the server closes gracefully is logged as the reset', async () => {
+    const { port, log } = await listen();
+    const client = await saidGoodbye(port);
+    client.socket.resetAndDestroy();
+    await waitUntil(() => reasons(log).length > 0);
+    expect(reasons(log)).toEqual(['reset (ECONNRESET)']);
+  });
 });
+
+/** Polls `condition` until it holds; fails after `timeoutMs`. */
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs}ms`);
+    await setTimeout(10);
+  }
+}

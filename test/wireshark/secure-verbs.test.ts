@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionTo, user } from '../crypto/fixtures.js';
 import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { RawPeer } from './helpers/raw-peer.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
 const KEY = `${'A'.repeat(43)}=`;
 const SIGNATURE = `${'B'.repeat(86)}==`;
+/** A genuine payload (E || ciphertext || tag) of a session from alice to eve. */
+const SESSION = sessionTo(user('alice'), user('eve'));
+const SEALED = SESSION.seal('hi eve');
 
 describe('chatmsg.lua on the secure extension verbs (spec section 9), against the real server', () => {
   let run: CapturedRun;
@@ -17,6 +21,7 @@ describe('chatmsg.lua on the secure extension verbs (spec section 9), against th
       await peer.request(`PREKEY ${KEY} ${SIGNATURE}`, 'ERR 401');
       await peer.request('KEYS eve', 'ERR 401 not logged in: KEYS');
       await peer.request('EMSG eve 9007199254740991 QUJD', 'ERR 401 not logged in: EMSG');
+      await peer.request(`EMSG eve 7 ${SEALED.payload}`, 'ERR 401 not logged in: EMSG');
       await peer.request('REGISTER eve', 'ERR 400');
       await peer.close();
     });
@@ -34,6 +39,13 @@ describe('chatmsg.lua on the secure extension verbs (spec section 9), against th
     const [emsg] = await rowsOf('chatmsg.counter == 9007199254740991', ['chatmsg.direction', 'chatmsg.target', 'chatmsg.payload']);
     expect(emsg).toEqual({ 'chatmsg.direction': 'request', 'chatmsg.target': 'eve', 'chatmsg.payload': 'QUJD' });
     expect(await rowsOf('chatmsg.unknown_verb', ['chatmsg.line'])).toEqual([]);
+  });
+
+  it('shows the session\'s ephemeral key and the sealed length inside an EMSG payload, and leaves a short payload alone', async () => {
+    const [sealed] = await rowsOf('chatmsg.counter == 7', ['chatmsg.ephemeral', 'chatmsg.sealed_len']);
+    expect(sealed).toEqual({ 'chatmsg.ephemeral': SESSION.ephemeral.toString('hex'), 'chatmsg.sealed_len': String('hi eve'.length + 16) });
+    const [short] = await rowsOf('chatmsg.counter == 9007199254740991', ['chatmsg.ephemeral', 'chatmsg.sealed_len']);
+    expect(short).toEqual({ 'chatmsg.ephemeral': '', 'chatmsg.sealed_len': '' });
   });
 
   it('dissects the server\'s CHALLENGE', async () => {

@@ -73,6 +73,36 @@ const scripts: Script[] = [
     login: ['Alice', 'bob'],
     steps: [send('bob', 'MSG {ALICE} case'), expect('bob', 'OK MSG {Alice}'), expect('Alice', 'MSG {bob} {Alice} case')],
   },
+  {
+    group: 'direct',
+    name: 'to-self',
+    title: 'MSG to the own id is delivered to the sender: first MSG <id> <id> <text>, then OK MSG <id>',
+    login: ['alice', 'bob'],
+    steps: [
+      send('alice', 'MSG {alice} note to self'),
+      expect('alice', 'MSG {alice} {alice} note to self'),
+      expect('alice', 'OK MSG {alice}'),
+      quiet(),
+    ],
+  },
+  {
+    group: 'direct',
+    name: 'in-order',
+    title: 'direct messages from one sender reach the recipient in the order sent; the OKs come in request order',
+    login: ['alice', 'bob'],
+    steps: [
+      sendBytes('alice', 'MSG {bob} one\nMSG {bob} two\nMSG {bob} three\nMSG {bob} four\n'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('bob', 'MSG {alice} {bob} one'),
+      expect('bob', 'MSG {alice} {bob} two'),
+      expect('bob', 'MSG {alice} {bob} three'),
+      expect('bob', 'MSG {alice} {bob} four'),
+      quiet(),
+    ],
+  },
 ];
 
 export const directChecks = scripts.map(scripted);

@@ -39,6 +39,20 @@ const scripts: Script[] = [
   },
   {
     group: 'disconnect',
+    name: 'half-close-partial-line-unanswered',
+    title: 'at FIN the complete lines are answered, the bytes after the last LF are not a request: no reply',
+    login: ['alice', 'bob'],
+    steps: [
+      sendBytes('bob', 'PING answered\nPING never-finished'),
+      close('bob', 'end'),
+      expect('bob', 'PONG answered'),
+      closed('bob'),
+      expect('alice', 'LEFT {bob}'),
+      quiet(),
+    ],
+  },
+  {
+    group: 'disconnect',
     name: 'reset-before-login',
     title: 'a connection reset right after connecting leaves the server serving new connections',
     steps: [connectStep('early'), close('early', 'reset'), connectStep('alice'), ...stillUsable('alice')],

@@ -1,7 +1,8 @@
 import { err, list } from '../matchers.js';
 import { type Script, scripted } from '../script.js';
 import { closed, connectStep, expect, logoff, quiet, send, stillUsable } from '../steps.js';
-import { rateLimitCheck } from './rate-limit.js';
+import { loginDeadlineCheck } from './login-timeout.js';
+import { burstStartsFullCheck, oneReplyPerRequestCheck, rateLimitCheck } from './rate-limit.js';
 import { serverFullCheck } from './server-full.js';
 
 /** Malformed requests of a logged-in client (bob is online as a target): each gets ERR 400 and changes nothing. */
@@ -13,6 +14,17 @@ const MALFORMED = [
   { name: '400-msg-empty-text', line: 'MSG {bob} ', why: 'MSG with an empty text' },
   { name: '400-msg-invalid-target', line: 'MSG bad!id hello', why: 'MSG to an invalid client-id' },
   { name: '400-logoff-without-id', line: 'LOGOFF', why: 'LOGOFF without an id' },
+  // Nothing is trimmed: a verb without arguments is the whole line, an id ends the line.
+  { name: '400-list-with-argument', line: 'LIST {bob}', why: 'LIST with an argument' },
+  { name: '400-list-trailing-space', line: 'LIST ', why: 'LIST with a trailing space' },
+  { name: '400-help-with-argument', line: 'HELP LIST', why: 'HELP with an argument' },
+  { name: '400-help-trailing-space', line: 'HELP ', why: 'HELP with a trailing space' },
+  { name: '400-logoff-trailing-space', line: 'LOGOFF {alice} ', why: 'LOGOFF of the own id with a space after it' },
+  // ALL is not a client-id: a syntax error (400), not another client's id (403).
+  { name: '400-logoff-all', line: 'LOGOFF ALL', why: 'LOGOFF ALL' },
+  // Verbs fold case in ASCII only: Unicode upper-casing makes LIST of li\u017Ft and PING of p\u0131ng.
+  { name: '400-verb-long-s', line: 'li\u017Ft', why: 'li\u017Ft (long s, not LIST)' },
+  { name: '400-verb-dotless-i', line: 'p\u0131ng dotless', why: 'p\u0131ng (dotless i, not PING)' },
 ] as const;
 
 const malformedChecks: Script[] = MALFORMED.map(({ name, line, why }) => ({
@@ -155,4 +167,4 @@ const scripts: Script[] = [
   },
 ];
 
-export const errorChecks = [...scripts.map(scripted), rateLimitCheck, serverFullCheck];
+export const errorChecks = [...scripts.map(scripted), loginDeadlineCheck, rateLimitCheck, burstStartsFullCheck, oneReplyPerRequestCheck, serverFullCheck];

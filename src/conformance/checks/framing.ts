@@ -116,6 +116,35 @@ const scripts: Script[] = [
       ];
     },
   },
+  {
+    group: 'framing',
+    name: 'cr-counts-toward-max-line',
+    title: 'the CR of a CR LF counts toward max-line: max-line bytes with CR LF are accepted, one more is ERR 413',
+    connect: ['alice'],
+    steps: (ctx) => {
+      const fits = 'c'.repeat(ctx.limits.maxLine - 'PING \r\n'.length);
+      return [
+        send('alice', `PING ${fits}x`, { ending: '\r\n' }),
+        expect('alice', err(413)),
+        send('alice', `PING ${fits}`, { ending: '\r\n' }),
+        expect('alice', `PONG ${fits}`),
+        quiet(),
+      ];
+    },
+  },
+  {
+    group: 'framing',
+    name: '413-before-lf',
+    title: 'ERR 413 comes as soon as max-line bytes arrived without a LF, before the line ends',
+    connect: ['alice'],
+    steps: (ctx) => [
+      sendBytes('alice', `PING ${'u'.repeat(ctx.limits.maxLine - 'PING '.length)}`),
+      expect('alice', err(413)),
+      sendBytes('alice', 'more of the same line\nPING next\n'),
+      expect('alice', 'PONG next'),
+      quiet(),
+    ],
+  },
 ];
 
 export const framingChecks = scripts.map(scripted);

@@ -8,6 +8,7 @@ const INVALID_IDS = [
   { name: 'id-bad-character', id: 'bad!id', why: 'a character outside A-Z a-z 0-9 _ - .' },
   { name: 'id-non-ascii', id: 'h\u00e9l\u00e8ne', why: 'non-ASCII letters' },
   { name: 'id-two-tokens', id: 'two words', why: 'a space (two tokens)' },
+  { name: 'id-trailing-space', id: '{alice} ', why: 'a space after the id' },
   { name: 'id-reserved-all', id: 'ALL', why: 'the reserved ALL' },
   { name: 'id-reserved-all-lowercase', id: 'all', why: 'the reserved ALL in lower case' },
   { name: 'id-reserved-all-mixed-case', id: 'aLl', why: 'the reserved ALL in mixed case' },

@@ -2,7 +2,7 @@ import { err } from '../matchers.js';
 import { type Script, scripted } from '../script.js';
 import { expect, quiet, sendBytes, stillUsable } from '../steps.js';
 
-/** Texts the spec refuses with 400: not UTF-8, or a C0 control character other than TAB, or DEL. */
+/** Texts the spec refuses with 400: not UTF-8, or a C0 control character other than TAB, DEL, or a C1 control character. */
 const BAD_TEXTS = [
   { name: 'invalid-utf8', bytes: [0xc3, 0x28], why: 'a broken two-byte UTF-8 sequence' },
   { name: 'lone-continuation-byte', bytes: [0x80], why: 'a lone UTF-8 continuation byte' },
@@ -15,6 +15,9 @@ const BAD_TEXTS = [
   { name: 'bell-character', bytes: [0x07], why: 'a BEL control character' },
   { name: 'cr-inside-line', bytes: [0x61, 0x0d, 0x62], why: 'a CR that is not right before the LF' },
   { name: 'del-character', bytes: [0x61, 0x7f], why: 'a DEL character' },
+  { name: 'c1-csi', bytes: [0xc2, 0x9b, 0x33, 0x31, 0x6d, 0x72, 0x65, 0x64], why: 'a C1 control character (U+009B CSI)' },
+  { name: 'c1-first', bytes: [0x61, 0xc2, 0x80], why: 'the first C1 control character (U+0080)' },
+  { name: 'c1-next-line', bytes: [0xc2, 0x85, 0x62], why: 'a C1 control character (U+0085 NEL)' },
 ] as const;
 
 const badTextChecks: Script[] = BAD_TEXTS.map(({ name, bytes, why }) => ({
@@ -50,6 +53,17 @@ const scripts: Script[] = [
       sendBytes('alice', 'MSG {bob} col1\tcol2\t\n'),
       expect('alice', 'OK MSG {bob}'),
       expect('bob', 'MSG {alice} {bob} col1\tcol2\t'),
+    ],
+  },
+  {
+    group: 'text',
+    name: 'above-c1-allowed',
+    title: 'U+00A0 (no-break space), the first character after the C1 range, and U+00FF are delivered as is',
+    login: ['alice', 'bob'],
+    steps: [
+      sendBytes('alice', 'MSG {bob} a', [0xc2, 0xa0], 'b', [0xc3, 0xbf], '\n'),
+      expect('alice', 'OK MSG {bob}'),
+      expect('bob', 'MSG {alice} {bob} a\u00a0b\u00ff'),
     ],
   },
   {
