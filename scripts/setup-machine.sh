@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs on a fresh Debian machine (CI runs as root).
+# Installs the system packages the test suite needs on a fresh Debian machine (CI runs as root): every
+# tool a test asks for with requireTool (test/helpers/tools.ts), which CI=true makes compulsory.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(tcpdump tshark docker.io docker-compose debootstrap shellcheck cloud-init openssl)
+packages=(tcpdump tshark docker.io docker-compose debootstrap shellcheck cloud-init openssl chromium poppler-utils)
 
 # cloud-init is here only for `cloud-init schema` (test/infra): keep it from ever configuring this machine
 # at boot. Only when we are the ones installing it; a cloud machine's own cloud-init is left alone.

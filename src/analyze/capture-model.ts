@@ -5,9 +5,10 @@ export const FRAME_FIELDS = [
   'frame.number', 'frame.time_relative', 'frame.len',
   'eth.src', 'eth.dst', 'eth.type',
   'ip.src', 'ip.dst', 'ip.ttl', 'ip.len', 'ip.hdr_len', 'ip.id', 'ip.proto',
+  'ipv6.src', 'ipv6.dst', 'ipv6.hlim', 'ipv6.plen', 'ipv6.nxt',
   'tcp.stream', 'tcp.srcport', 'tcp.dstport', 'tcp.seq', 'tcp.ack', 'tcp.seq_raw', 'tcp.ack_raw',
   'tcp.flags', 'tcp.window_size_value', 'tcp.window_size', 'tcp.hdr_len', 'tcp.len', 'tcp.segment',
-  'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission',
+  'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission', 'tcp.analysis.ack_rtt',
   'chatmsg.direction', 'chatmsg.line', 'chatmsg.line_len',
 ] as const;
 
@@ -19,7 +20,8 @@ export interface Frame {
   time: number;
   length: number;
   eth?: { src: string; dst: string; type: string };
-  ip: { src: string; dst: string; ttl: number; totalLength: number; headerLength: number; id: string; proto: number };
+  /** IPv4, or IPv6 with its hop limit as ttl, 40 + payload length as totalLength and no id. */
+  ip: { version: 4 | 6; src: string; dst: string; ttl: number; totalLength: number; headerLength: number; id: string; proto: number };
   tcp: {
     stream: number; srcPort: number; dstPort: number;
     /** Relative sequence/ack numbers (as Wireshark shows them) and the raw ones on the wire. */
@@ -27,6 +29,8 @@ export interface Frame {
     /** The window field as sent, and the window in bytes once scaled (when the SYNs were seen). */
     flags: number; window: number; scaledWindow: number; headerLength: number; payloadLength: number;
     retransmission: boolean;
+    /** Seconds from the segment this frame acknowledges to this ACK (Wireshark's tcp.analysis.ack_rtt). */
+    ackRtt?: number;
   };
   pdus: Pdu[];
 }
@@ -55,14 +59,33 @@ const num = (layers: Layers, field: (typeof FRAME_FIELDS)[number]): number => Nu
 export const endpoint = (address: string, port: number): string =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 
+/** The network layer of a frame: IPv4 or IPv6 (a tunnelled frame: the outermost). */
+function ipOf(layers: Layers): Frame['ip'] | undefined {
+  if (first(layers, 'ip.src') !== undefined) {
+    return {
+      version: 4, src: first(layers, 'ip.src')!, dst: first(layers, 'ip.dst')!, ttl: num(layers, 'ip.ttl'),
+      totalLength: num(layers, 'ip.len'), headerLength: num(layers, 'ip.hdr_len'),
+      id: first(layers, 'ip.id') ?? '', proto: num(layers, 'ip.proto'),
+    };
+  }
+  if (first(layers, 'ipv6.src') !== undefined) {
+    return {
+      version: 6, src: first(layers, 'ipv6.src')!, dst: first(layers, 'ipv6.dst')!, ttl: num(layers, 'ipv6.hlim'),
+      totalLength: 40 + num(layers, 'ipv6.plen'), headerLength: 40, id: '', proto: num(layers, 'ipv6.nxt'),
+    };
+  }
+  return undefined;
+}
+
 function toFrame(layers: Layers): Frame | undefined {
-  if (first(layers, 'tcp.stream') === undefined || first(layers, 'ip.src') === undefined) return undefined;
+  const ip = ipOf(layers);
+  if (first(layers, 'tcp.stream') === undefined || ip === undefined) return undefined;
   const number = num(layers, 'frame.number');
   const time = num(layers, 'frame.time_relative');
   const srcPort = num(layers, 'tcp.srcport');
   const dstPort = num(layers, 'tcp.dstport');
-  const src = endpoint(first(layers, 'ip.src')!, srcPort);
-  const dst = endpoint(first(layers, 'ip.dst')!, dstPort);
+  const src = endpoint(ip.src, srcPort);
+  const dst = endpoint(ip.dst, dstPort);
   const stream = num(layers, 'tcp.stream');
   const directions = layers['chatmsg.direction'] ?? [];
   const lines = layers['chatmsg.line'] ?? [];
@@ -90,11 +113,7 @@ function toFrame(layers: Layers): Frame | undefined {
     time,
     length: num(layers, 'frame.len'),
     ...(eth ? { eth } : {}),
-    ip: {
-      src: first(layers, 'ip.src')!, dst: first(layers, 'ip.dst')!, ttl: num(layers, 'ip.ttl'),
-      totalLength: num(layers, 'ip.len'), headerLength: num(layers, 'ip.hdr_len'),
-      id: first(layers, 'ip.id') ?? '', proto: num(layers, 'ip.proto'),
-    },
+    ip,
     tcp: {
       stream, srcPort, dstPort,
       seq: num(layers, 'tcp.seq'), ack: num(layers, 'tcp.ack'),
@@ -104,6 +123,7 @@ function toFrame(layers: Layers): Frame | undefined {
       payloadLength: num(layers, 'tcp.len'),
       retransmission: flagged('tcp.analysis.retransmission') || flagged('tcp.analysis.fast_retransmission')
         || flagged('tcp.analysis.spurious_retransmission'),
+      ...(first(layers, 'tcp.analysis.ack_rtt') === undefined ? {} : { ackRtt: num(layers, 'tcp.analysis.ack_rtt') }),
     },
     pdus,
   };

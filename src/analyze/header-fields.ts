@@ -2,7 +2,7 @@ import { TCP_FLAGS, type Frame } from './capture-model.js';
 
 /** One header field of one layer, with the bytes of the frame it occupies (0-based, inclusive). */
 export interface HeaderField {
-  layer: 'Ethernet' | 'IPv4' | 'TCP' | 'CHAT-MSG';
+  layer: 'Ethernet' | 'IPv4' | 'IPv6' | 'TCP' | 'CHAT-MSG';
   field: string;
   value: string;
   bytes: [number, number];
@@ -21,8 +21,8 @@ function windowText(window: number, scaled: number): string {
 }
 
 /**
- * The header fields of each layer of a frame with their byte ranges, laid out as RFC 791 and
- * RFC 9293 fix them; the link header is Ethernet (14 bytes) when present, else whatever the
+ * The header fields of each layer of a frame with their byte ranges, laid out as RFC 791 (or RFC 8200)
+ * and RFC 9293 fix them; the link header is Ethernet (14 bytes) when present, else whatever the
  * capture's link type put before the IPv4 header.
  */
 export function headerFields(frame: Frame): HeaderField[] {
@@ -35,17 +35,11 @@ export function headerFields(frame: Frame): HeaderField[] {
     rows.push(
       { layer: 'Ethernet', field: 'destination MAC', value: frame.eth.dst, bytes: [0, 5] },
       { layer: 'Ethernet', field: 'source MAC', value: frame.eth.src, bytes: [6, 11] },
-      { layer: 'Ethernet', field: 'EtherType', value: `${frame.eth.type} (IPv4)`, bytes: [12, 13] },
+      { layer: 'Ethernet', field: 'EtherType', value: `${frame.eth.type} (IPv${ip.version})`, bytes: [12, 13] },
     );
   }
+  rows.push(...(ip.version === 6 ? ipv6Fields(frame, link) : ipv4Fields(frame, link)));
   rows.push(
-    { layer: 'IPv4', field: 'version, header length', value: `4, ${ip.headerLength} bytes`, bytes: [link, link] },
-    { layer: 'IPv4', field: 'total length', value: `${ip.totalLength} bytes`, bytes: [link + 2, link + 3] },
-    { layer: 'IPv4', field: 'identification', value: ip.id, bytes: [link + 4, link + 5] },
-    { layer: 'IPv4', field: 'TTL', value: String(ip.ttl), bytes: [link + 8, link + 8] },
-    { layer: 'IPv4', field: 'protocol', value: `${ip.proto} (TCP)`, bytes: [link + 9, link + 9] },
-    { layer: 'IPv4', field: 'source address', value: ip.src, bytes: [link + 12, link + 15] },
-    { layer: 'IPv4', field: 'destination address', value: ip.dst, bytes: [link + 16, link + 19] },
     { layer: 'TCP', field: 'source port', value: String(tcp.srcPort), bytes: [t, t + 1] },
     { layer: 'TCP', field: 'destination port', value: String(tcp.dstPort), bytes: [t + 2, t + 3] },
     { layer: 'TCP', field: 'sequence number', value: `${tcp.seqRaw} (relative ${tcp.seq})`, bytes: [t + 4, t + 7] },
@@ -66,6 +60,30 @@ export function headerFields(frame: Frame): HeaderField[] {
     rows.push(...pduFields(frame, payload));
   }
   return rows;
+}
+
+function ipv4Fields({ ip }: Frame, link: number): HeaderField[] {
+  return [
+    { layer: 'IPv4', field: 'version, header length', value: `4, ${ip.headerLength} bytes`, bytes: [link, link] },
+    { layer: 'IPv4', field: 'total length', value: `${ip.totalLength} bytes`, bytes: [link + 2, link + 3] },
+    { layer: 'IPv4', field: 'identification', value: ip.id, bytes: [link + 4, link + 5] },
+    { layer: 'IPv4', field: 'TTL', value: String(ip.ttl), bytes: [link + 8, link + 8] },
+    { layer: 'IPv4', field: 'protocol', value: `${ip.proto} (TCP)`, bytes: [link + 9, link + 9] },
+    { layer: 'IPv4', field: 'source address', value: ip.src, bytes: [link + 12, link + 15] },
+    { layer: 'IPv4', field: 'destination address', value: ip.dst, bytes: [link + 16, link + 19] },
+  ];
+}
+
+/** RFC 8200's fixed 40-byte header (extension headers, rare on a chat connection, are not split out). */
+function ipv6Fields({ ip }: Frame, link: number): HeaderField[] {
+  return [
+    { layer: 'IPv6', field: 'version, traffic class, flow label', value: '6', bytes: [link, link + 3] },
+    { layer: 'IPv6', field: 'payload length', value: `${ip.totalLength - 40} bytes`, bytes: [link + 4, link + 5] },
+    { layer: 'IPv6', field: 'next header', value: `${ip.proto} (TCP)`, bytes: [link + 6, link + 6] },
+    { layer: 'IPv6', field: 'hop limit', value: String(ip.ttl), bytes: [link + 7, link + 7] },
+    { layer: 'IPv6', field: 'source address', value: ip.src, bytes: [link + 8, link + 23] },
+    { layer: 'IPv6', field: 'destination address', value: ip.dst, bytes: [link + 24, link + 39] },
+  ];
 }
 
 /**

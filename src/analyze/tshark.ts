@@ -26,8 +26,10 @@ export interface TsharkOptions {
   port?: number | undefined;
   /** A display filter (`-Y`). */
   filter?: string | undefined;
-  /** More preferences, `name:value` (`chatmsg.heuristic:FALSE`). */
+  /** More preferences, `name:value` (`chatmsg.heuristic:FALSE`, `tls.keylog_file:keys.log`). */
   prefs?: string[] | undefined;
+  /** Decode-as rules (`-d`), e.g. `tcp.port==5151,tls` for a TLS capture on the chat port. */
+  decodeAs?: string[] | undefined;
 }
 
 /** The common arguments: our dissector, its port preference, TCP reassembly (also out of order) on. */
@@ -40,6 +42,7 @@ export function tsharkArgs(pcap: string, options: TsharkOptions = {}): string[] 
   ];
   if (options.port !== undefined) args.push('-o', `chatmsg.port:${options.port}`);
   for (const pref of options.prefs ?? []) args.push('-o', pref);
+  for (const rule of options.decodeAs ?? []) args.push('-d', rule);
   if (options.filter !== undefined) args.push('-Y', options.filter);
   return args;
 }

@@ -118,6 +118,7 @@ export class ChatConnection {
     return socket;
   }
 
+  // #region report:client-send (report section 2.1: the client writes one line per PDU)
   /** Sends one line as typed (an LF is added). Before the connection is up, lines wait in order. */
   send(line: string): void {
     if (this.#closeReason || this.#endedByUs) {
@@ -131,6 +132,7 @@ export class ChatConnection {
     this.#socket.write(`${line}\n`);
     this.#events.sent(line);
   }
+  // #endregion report:client-send
 
   /** No more input: half-close after anything queued is sent; the server then closes and we end cleanly. */
   end(): void {

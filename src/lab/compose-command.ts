@@ -22,13 +22,17 @@ async function versionOf(file: string, args: string[]): Promise<ComposeVersion |
   return parseComposeVersion(String(result.stdout));
 }
 
+/** The `docker-compose` binary on PATH, whichever Compose it is. */
+export async function standaloneCompose(): Promise<ComposeCommand | undefined> {
+  const standalone = await versionOf('docker-compose', ['version']);
+  return standalone && { file: 'docker-compose', prefix: [], install: 'standalone', ...standalone };
+}
+
 /** Finds Compose: the `docker compose` plugin first (what current engines ship), then a `docker-compose` binary. */
 export async function findCompose(): Promise<ComposeCommand | undefined> {
   const plugin = await versionOf('docker', ['compose', 'version']);
   if (plugin) return { file: 'docker', prefix: ['compose'], install: 'plugin', ...plugin };
-  const standalone = await versionOf('docker-compose', ['version']);
-  if (standalone) return { file: 'docker-compose', prefix: [], install: 'standalone', ...standalone };
-  return undefined;
+  return standaloneCompose();
 }
 
 /** Is a Docker engine answering (not just the docker client installed)? Returns its version. */

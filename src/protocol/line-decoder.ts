@@ -43,6 +43,7 @@ export class LineDecoder {
     return this.#discarding;
   }
 
+  // #region report:framing (report section 2.1: how bytes become lines)
   push(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length) {
@@ -63,6 +64,7 @@ export class LineDecoder {
       start = next;
     }
   }
+  // #endregion report:framing
 
   #keepTail(chunk: Buffer, start: number): void {
     if (this.#discarding) return;

@@ -47,6 +47,7 @@ function invalidIdDetail(id: string): string {
   return 'invalid client-id (1-32 of A-Z a-z 0-9 _ - .)';
 }
 
+// #region report:parse-request (report section 2.1: a line becomes a typed request)
 /**
  * Parses one request line (without its terminator). Returns the typed request or the
  * error the server must answer with. Pure: no state, no I/O.
@@ -81,6 +82,7 @@ export function parseRequest(bytes: Uint8Array): ParseResult {
       return malformed(word === '' ? 'empty verb' : `unknown verb ${truncate(word)}`);
   }
 }
+// #endregion report:parse-request
 
 function truncate(s: string, max = 32): string {
   return s.length > max ? `${s.slice(0, max)}...` : s;

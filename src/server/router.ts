@@ -57,6 +57,7 @@ export class Router {
     return Array.from(this.#members.values(), (member) => member.id);
   }
 
+  // #region report:broadcast (report section 2.1: MSG ALL fan-out)
   /**
    * Encodes `line` once and hands the same Buffer to every member but `except`.
    * Returns how many took it.
@@ -69,4 +70,5 @@ export class Router {
     }
     return reached;
   }
+  // #endregion report:broadcast
 }

@@ -5,9 +5,12 @@ import { headerFields } from '../../src/analyze/header-fields.js';
 import { renderMarkdownReport } from '../../src/analyze/markdown-report.js';
 import { renderSequenceSvg } from '../../src/analyze/sequence-svg.js';
 import { parseScenario } from '../../src/scenario/parser.js';
+import { requireTool } from '../helpers/tools.js';
 import { SEGMENTED_PCAP, SEGMENTED_SCENARIO } from './fixture.js';
 
-describe('analysis of the segmented fixture (found by the heuristic: no --port given)', () => {
+const tshark = await requireTool('tshark');
+
+describe.skipIf(tshark.skip)(tshark.title('analysis of the segmented fixture (found by the heuristic: no --port given)'), () => {
   let a: Analysis;
   beforeAll(async () => {
     a = await analyzeCapture(SEGMENTED_PCAP);

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/tools.js';
 import { SEGMENTED_PCAP, SEGMENTED_SCENARIO } from './fixture.js';
+
+const tshark = await requireTool('tshark');
 
 const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.meta.url));
 const analyze = (args: string[], env: Record<string, string> = {}) =>
@@ -19,7 +22,7 @@ describe('npm run analyze (the built CLI)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes the report and the SVG with --out, and passes --expect for a matching scenario', async () => {
+  it.skipIf(tshark.skip)(tshark.title('writes the report and the SVG with --out, and passes --expect for a matching scenario'), async () => {
     const scenario = join(dir, 'segmented.scenario');
     await writeFile(scenario, SEGMENTED_SCENARIO);
     const out = join(dir, 'report.md');
@@ -32,7 +35,7 @@ describe('npm run analyze (the built CLI)', () => {
     expect(await readFile(join(dir, 'report.svg'), 'utf8')).toMatch(/^<svg /);
   });
 
-  it('prints the report on stdout without --out and exits 1 when --expect fails', async () => {
+  it.skipIf(tshark.skip)(tshark.title('prints the report on stdout without --out and exits 1 when --expect fails'), async () => {
     const scenario = join(dir, 'wrong.scenario');
     await writeFile(scenario, SEGMENTED_SCENARIO.replace('alice< LEFT bob', 'alice< LEFT carol'));
     const result = await analyze([SEGMENTED_PCAP, '--port', '5151', '--svg', join(dir, 'x.svg'), '--expect', scenario]);
@@ -50,7 +53,7 @@ describe('npm run analyze (the built CLI)', () => {
     expect(result.stderr).toContain('brew install --cask wireshark');
   });
 
-  it('refuses a missing file and a file that is not a capture with one clear line', async () => {
+  it.skipIf(tshark.skip)(tshark.title('refuses a missing file and a file that is not a capture with one clear line'), async () => {
     const missing = await analyze([join(dir, 'nope.pcap')]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toMatch(/cannot read capture file .*nope\.pcap/);
@@ -61,7 +64,7 @@ describe('npm run analyze (the built CLI)', () => {
     expect(garbage.stderr).toMatch(/tshark could not read .*text\.pcap: .+/);
   });
 
-  it('takes the server from the result.json of a scenario run next to the capture', async () => {
+  it.skipIf(tshark.skip)(tshark.title('takes the server from the result.json of a scenario run next to the capture'), async () => {
     const run = join(dir, 'run');
     await mkdir(run);
     await copyFile(SEGMENTED_PCAP, join(run, 'traffic.pcap'));

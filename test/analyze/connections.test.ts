@@ -15,7 +15,7 @@ function frame(number: number, fromClient: boolean, flags: number, lines: string
   const payload = lines.reduce((n, l) => n + l.length + 1, 0);
   return {
     number, time: number, length: 66 + payload,
-    ip: { src: src.ip, dst: dst.ip, ttl: 64, totalLength: 52 + payload, headerLength: 20, id: '0x0000', proto: 6 },
+    ip: { version: 4, src: src.ip, dst: dst.ip, ttl: 64, totalLength: 52 + payload, headerLength: 20, id: '0x0000', proto: 6 },
     tcp: {
       stream: 0, srcPort: src.port, dstPort: dst.port, seq: 0, ack: 0, seqRaw: 0, ackRaw: 0, flags,
       window: 512, scaledWindow: 512, headerLength: 32, payloadLength: payload, retransmission: false,

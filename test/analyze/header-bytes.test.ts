@@ -5,7 +5,11 @@ import { headerFields } from '../../src/analyze/header-fields.js';
 import { frameBytes } from '../wireshark/helpers/pcap-file.js';
 import { RawPeer } from '../wireshark/helpers/raw-peer.js';
 import { captureServerRun, type CapturedRun } from '../wireshark/helpers/captured-run.js';
+import { requireTool } from '../helpers/tools.js';
 import { SEGMENTED_PCAP } from './fixture.js';
+
+const tshark = await requireTool('tshark');
+const capture = await requireTool('tcpdump', 'root', 'tshark');
 
 /** Checks every byte range the report gives against the frame's real bytes. */
 async function expectRangesMatchBytes(pcap: string, frame: Frame): Promise<void> {
@@ -36,7 +40,7 @@ async function expectRangesMatchBytes(pcap: string, frame: Frame): Promise<void>
   }
 }
 
-describe('header byte ranges in the report are the real bytes of the frame', () => {
+describe.skipIf(tshark.skip)(tshark.title('header byte ranges in the report are the real bytes of the frame'), () => {
   it('on an Ethernet (loopback) capture', async () => {
     const analysis = await analyzeCapture(SEGMENTED_PCAP);
     const frame = analysis.frames.find((f) => f.pdus.some((p) => p.line === 'MSG ALL hello everyone'))!;
@@ -58,7 +62,7 @@ describe('header byte ranges in the report are the real bytes of the frame', () 
     expect(headerFields(reassembled).filter((r) => r.layer === 'CHAT-MSG').map((r) => r.field)).toEqual(['TCP payload']);
   });
 
-  describe('on a Linux cooked capture (tcpdump -i any), which has no Ethernet header', () => {
+  describe.skipIf(capture.skip)(capture.title('on a Linux cooked capture (tcpdump -i any), which has no Ethernet header'), () => {
     let run: CapturedRun;
     let pcap: string;
     beforeAll(async () => {

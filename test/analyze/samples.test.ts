@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/tools.js';
+
+const tshark = await requireTool('tshark');
 
 const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.meta.url));
 const SAMPLES_DIR = fileURLToPath(new URL('../../captures/samples/', import.meta.url));
@@ -17,7 +20,7 @@ const SAMPLES = [
   { pcap: 'lab-broadcast5.pcap', report: 'lab-broadcast5-report', args: ['--expect', 'broadcast5'] },
 ] as const;
 
-describe('captures/samples: the committed reports are what the analysis makes of the committed captures', () => {
+describe.skipIf(tshark.skip)(tshark.title('captures/samples: the committed reports are what the analysis makes of the committed captures'), () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'chatmsg-samples-'));

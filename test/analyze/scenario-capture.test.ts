@@ -9,6 +9,9 @@ import { serverFilter, type ServerEndpoint } from '../../src/analyze/server-endp
 import { loadScenario } from '../../src/scenario/catalog.js';
 import { captureServerRun, type CapturedRun } from '../wireshark/helpers/captured-run.js';
 import { parseFieldRows, tsharkFields } from '../wireshark/helpers/tshark-fields.js';
+import { requireTool } from '../helpers/tools.js';
+
+const capture = await requireTool('tcpdump', 'root', 'tshark');
 
 const SCENARIO_BIN = fileURLToPath(new URL('../../dist/cli/scenario.js', import.meta.url));
 const ANALYZE_BIN = fileURLToPath(new URL('../../dist/cli/analyze.js', import.meta.url));
@@ -20,7 +23,7 @@ const runScenarioCaptured = (name: string) =>
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
   });
 
-describe('broadcast5 run by the scenario runner, captured on loopback, dissected and analysed', () => {
+describe.skipIf(capture.skip)(capture.title('broadcast5 run by the scenario runner, captured on loopback, dissected and analysed'), () => {
   let run: CapturedRun;
   let pcap: string;
   let server: ServerEndpoint;

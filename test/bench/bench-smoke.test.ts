@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../src/bench/phase.js';
 import type { BenchReport } from '../../src/bench/run.js';
-import { findExecutable, MissingPeerError, requireExecutable } from '../../src/bench/servers.js';
+import { MissingPeerError, requireExecutable } from '../../src/bench/servers.js';
+import { requireTool } from '../helpers/tools.js';
 
 /** The built bench CLI; `npm test` builds dist/ before vitest starts. */
 const BENCH_BIN = fileURLToPath(new URL('../../dist/cli/bench.js', import.meta.url));
@@ -90,12 +91,10 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
   });
 });
 
-const missingPeers = ['redis-server', 'ngircd'].filter((name) => findExecutable(name) === undefined);
-const inCi = process.env['CI'] === 'true';
+const peers = await requireTool('redis-server', 'ngircd');
 
-// In CI (scripts/setup-machine.sh installs both) a missing peer fails; elsewhere it is skipped.
-describe.skipIf(missingPeers.length > 0 && !inCi)(
-  `bench against its peers${missingPeers.length > 0 && !inCi ? ` (skipped: ${missingPeers.join(', ')} not installed)` : ''}`,
+describe.skipIf(peers.skip)(
+  peers.title('bench against its peers'),
   () => {
     it('drives Redis, ngIRCd and ngIRCd + PING with the same workloads; a PING per message doubles ngIRCd\'s writes', async () => {
       const { report, stdout } = await bench('peers', ['--only', 'fanout,direct', '--receivers', '5', '--pairs', '3', '--peers', 'redis,irc,irc-ping']);

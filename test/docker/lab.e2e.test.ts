@@ -1,7 +1,6 @@
 /**
  * The Docker lab end to end, with a real Docker engine: `npm run compose` builds the images,
  * runs a scenario in five client containers, and the pcap is checked with the real tshark.
- * In CI (CI=true) a missing engine fails the suite; elsewhere it is skipped with the reason.
  * Slow (about a minute per compose run): the runs are sequential (one lab at a time).
  */
 import { execa } from 'execa';
@@ -12,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TCP_FLAGS } from '../../src/analyze/capture-model.js';
 import { imageExists, resolveBaseImages } from '../../src/lab/base-images.js';
-import { engineVersion, findCompose } from '../../src/lab/compose-command.js';
+import { findCompose } from '../../src/lab/compose-command.js';
 import { LAB_PROJECT, removeLabContainers } from '../../src/lab/lab-containers.js';
 import { acquireLabLock } from '../../src/lab/lab-lock.js';
 import { startServer } from '../helpers/server-process.js';
+import { requireTool } from '../helpers/tools.js';
 import { linesMatching, readLabCapture } from './pcap-checks.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,14 +25,7 @@ const CLIENT_ADDRESSES = ['172.28.0.11', '172.28.0.12', '172.28.0.13', '172.28.0
 const HOST_ON_LAB_BRIDGE = '172.28.0.1';
 const RUN_TIMEOUT_MS = 600_000;
 
-async function dockerProblem(): Promise<string | undefined> {
-  if (!(await engineVersion())) return 'no Docker engine answers (docker info failed)';
-  if (!(await findCompose())) return 'neither docker compose nor docker-compose is installed';
-  return undefined;
-}
-
-const problem = await dockerProblem();
-const inCi = process.env['CI'] === 'true';
+const lab = await requireTool('docker', 'docker-compose', 'tshark');
 
 /** The images the lab builds: removed before the runs that must work on a machine that never built them. */
 const LAB_IMAGES = ['chatmsg-lab:latest', 'chatmsg-lab-capture:latest'];
@@ -67,15 +60,7 @@ async function compose(args: string[]) {
   return { exitCode: result.exitCode, output, pcap: pcap && join(ROOT, pcap), evidence: evidence && join(ROOT, evidence) };
 }
 
-if (problem && inCi) {
-  describe('docker lab', () => {
-    it('needs a Docker engine in CI', () => {
-      throw new Error(`${problem}: CI must run the Docker lab (scripts/setup-machine.sh installs and starts it)`);
-    });
-  });
-}
-
-describe.skipIf(problem !== undefined)(`docker lab${problem ? ` (skipped: ${problem})` : ''}`, () => {
+describe.skipIf(lab.skip)(lab.title('docker lab'), () => {
   afterAll(async () => {
     // Normally npm run compose has removed everything already; this covers a run that timed out.
     // Under the lab lock, so another lab run on this machine is never torn down.

@@ -14,6 +14,7 @@ const pages = [
   'docs/CONFORMANCE.md',
   'docs/PROTOCOL.md',
   'docs/PERFORMANCE.md',
+  'docs/REPORT.md',
   'wireshark/README.md',
   'scenarios/README.md',
   'infra/README.md',

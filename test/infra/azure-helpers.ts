@@ -1,9 +1,9 @@
 import { execa, type Result } from 'execa';
-import { mkdtemp, readFile, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, symlink } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const AZURE_DIR = join(REPO_ROOT, 'infra', 'azure');
@@ -12,9 +12,9 @@ export const FAKE_AZ = fileURLToPath(new URL('./fake-az.sh', import.meta.url));
 /** An address from TEST-NET-2 (RFC 5737): never routed, so it cannot be anyone's real address. */
 export const TEST_SSH_SOURCE = '198.51.100.7';
 
-/** Bundles the server into a fresh temporary file, as `npm run bundle` does. */
+/** Bundles the server into a fresh temporary file (gone after the test file), as `npm run bundle` does. */
 export async function bundleServer(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'chatmsg-bundle-'));
+  const dir = await makeTempDir('chatmsg-bundle-');
   const outfile = join(dir, 'chatmsg-server.mjs');
   await execa('node', [join(REPO_ROOT, 'scripts', 'bundle-server.mjs'), '--outfile', outfile]);
   return outfile;
@@ -22,7 +22,7 @@ export async function bundleServer(): Promise<string> {
 
 /** Renders the cloud-init custom data for `bundle`; returns the file's text and path. */
 export async function renderCloudInit(bundle: string, args: string[] = []): Promise<{ path: string; text: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'chatmsg-cloud-init-'));
+  const dir = await makeTempDir('chatmsg-cloud-init-');
   const path = join(dir, 'cloud-init.yaml');
   await execa(join(AZURE_DIR, 'render-cloud-init.sh'), ['--server-bundle', bundle, '--output', path, ...args]);
   return { path, text: await readFile(path, 'utf8') };
@@ -44,7 +44,7 @@ export async function azEnvironment(
   answers: Record<string, string> = {},
   { az = 'fake' }: { az?: 'fake' | 'missing' } = {},
 ): Promise<AzEnvironment> {
-  const dir = await mkdtemp(join(tmpdir(), 'chatmsg-az-'));
+  const dir = await makeTempDir('chatmsg-az-');
   const bin = join(dir, 'bin');
   const log = join(dir, 'az-calls.log');
   await execa('mkdir', ['-p', bin, join(dir, 'home')]);

@@ -1,10 +1,10 @@
 import { execa } from 'execa';
-import { mkdtemp } from 'node:fs/promises';
+
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { AZURE_DIR, azEnvironment, bundleServer, REPO_ROOT, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
 
 // The scripts' own logic with `az` replaced by fake-az.sh (Azure is out of reach here), against a REAL
@@ -81,7 +81,7 @@ describe('deploy.sh', () => {
     });
     expect(client.exitCode, client.stderr).toBe(0);
     expect(client.stdout).toContain('< OK LOGIN deploy-check');
-    const outDir = await mkdtemp(join(tmpdir(), 'chatmsg-deploy-scenario-'));
+    const outDir = await makeTempDir('chatmsg-deploy-scenario-');
     const scenario = await execa(
       'node',
       [join(REPO_ROOT, 'dist/cli/scenario.js'), ...printed('scenario'), '--out', outDir],

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probeServer } from '../../src/probe/chat-probe.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { bundleServer, REPO_ROOT } from './azure-helpers.js';
 
 // The one file the VM gets: it must run alone, with nothing of the repository around it.
@@ -18,7 +18,7 @@ describe('npm run bundle (scripts/bundle-server.mjs)', () => {
   });
 
   it('runs as a CHAT-MSG server from an empty directory', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chatmsg-alone-'));
+    const dir = await makeTempDir('chatmsg-alone-');
     const file = join(dir, 'chatmsg-server.mjs');
     await copyFile(await bundleServer(), file);
     const server = execa('node', [file, '0', '--host', '127.0.0.1'], { cwd: dir, reject: false, buffer: false });

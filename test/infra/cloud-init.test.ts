@@ -1,11 +1,14 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { requireTool } from '../helpers/tools.js';
 import { AZURE_DIR, bundleServer, renderCloudInit, writeFilesOf } from './azure-helpers.js';
+
+const cloudInit = await requireTool('cloud-init');
 
 // The custom data the VM boots with: valid for cloud-init (Debian's cloud-init package validates it),
 // and carrying exactly this checkout's server, unit and provisioning script.
@@ -22,14 +25,14 @@ function schema(path: string) {
 }
 
 describe('cloud-init custom data', () => {
-  it('passes cloud-init schema', async () => {
+  it.skipIf(cloudInit.skip)(cloudInit.title('passes cloud-init schema'), async () => {
     const result = await schema(rendered.path);
     expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toContain('Valid cloud-config');
   });
 
-  it('cloud-init schema refuses a broken variant (the check can fail)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chatmsg-cloud-init-'));
+  it.skipIf(cloudInit.skip)(cloudInit.title('cloud-init schema refuses a broken variant (the check can fail)'), async () => {
+    const dir = await makeTempDir('chatmsg-cloud-init-');
     const broken = join(dir, 'broken.yaml');
     await writeFile(broken, rendered.text.replace("permissions: '0755'", 'permissions: 0755'));
     const result = await schema(broken);
@@ -65,7 +68,7 @@ describe('cloud-init custom data', () => {
   });
 
   it('refuses to render past the limit, with the size in the message', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chatmsg-cloud-init-'));
+    const dir = await makeTempDir('chatmsg-cloud-init-');
     const huge = join(dir, 'huge.mjs');
     // Random bytes do not compress: the base64 alone passes 64 KB.
     await writeFile(huge, randomBytes(60_000).toString('hex'));

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
  * A local stand-in for the Node.js release site, laid out like it (`latest-v<major>.x/SHASUMS256.txt`
@@ -28,7 +28,7 @@ let release: Promise<NodeRelease> | undefined;
 function nodeRelease(): Promise<NodeRelease> {
   release ??= (async () => {
     const name = `node-${process.version}-linux-x64`;
-    const root = await mkdtemp(join(tmpdir(), 'chatmsg-node-mirror-'));
+    const root = await makeTempDir('chatmsg-node-mirror-');
     await mkdir(join(root, name, 'bin'), { recursive: true });
     await execa('cp', [process.execPath, join(root, name, 'bin', 'node')]);
     const tarball = join(root, `${name}.tar.xz`);

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CLIENT_BIN } from '../helpers/server-process.js';
+import { requireTool } from '../helpers/tools.js';
 import { bundleServer, renderCloudInit, REPO_ROOT, runScript, writeFilesOf } from './azure-helpers.js';
 import { startNodeMirror } from './node-mirror.js';
 import { buildHostImage, NODE_IN_CONTAINER, SystemdHost } from './systemd-host.js';
@@ -10,6 +11,7 @@ import { buildHostImage, NODE_IN_CONTAINER, SystemdHost } from './systemd-host.j
 // End to end, as on the Azure VM: the rendered cloud-init payload is applied to a Debian container running
 // systemd (its write_files written, its runcmd run, Node install pointed at this test's node), then real
 // clients connect to the server the service started, over the container's own address.
+const docker = await requireTool('docker');
 const PORT = 5151;
 const PROBE_BIN = `${REPO_ROOT}dist/cli/probe.js`;
 const SERVICE = 'chatmsg-server';
@@ -41,21 +43,21 @@ async function probeUntilPass(): Promise<string> {
   return result.stdout;
 }
 
-beforeAll(async () => {
-  const [bundle] = await Promise.all([bundleServer(), buildHostImage()]);
-  const cloudConfig = parse((await renderCloudInit(bundle)).text);
-  runcmd = cloudConfig.runcmd;
-  host = new SystemdHost();
-  await host.start();
-  for (const file of writeFilesOf(cloudConfig)) await host.writeFile(file);
-  firstProvision = await provision();
-}, 600_000);
+describe.skipIf(docker.skip)(docker.title('the cloud-init payload on a systemd machine'), () => {
+  beforeAll(async () => {
+    const [bundle] = await Promise.all([bundleServer(), buildHostImage()]);
+    const cloudConfig = parse((await renderCloudInit(bundle)).text);
+    runcmd = cloudConfig.runcmd;
+    host = new SystemdHost();
+    await host.start();
+    for (const file of writeFilesOf(cloudConfig)) await host.writeFile(file);
+    firstProvision = await provision();
+  }, 600_000);
 
-afterAll(async () => {
-  await host?.remove();
-});
+  afterAll(async () => {
+    await host?.remove();
+  });
 
-describe('the cloud-init payload on a systemd machine', () => {
   it('provisions without error and reports the service running', () => {
     expect(firstProvision.exitCode, firstProvision.stderr).toBe(0);
     expect(firstProvision.stderr).toMatch(/chatmsg-server is running/);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { LAB_FILES, labFiles } from '../../src/lab/compose-run.js';
+import { requireTool } from '../helpers/tools.js';
 import { composeInvariantProblems, composeModel, mergeYaml, readComposeFiles, type ComposeModel } from './compose-model.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -119,10 +120,9 @@ describe('compose files: one builder per image, nothing built here is pulled', (
   });
 });
 
-const v1 = await execa('docker-compose', ['version', '--short'], { reject: false });
-const hasV1 = v1.exitCode === 0;
+const v1 = await requireTool('docker-compose-v1');
 
-describe.skipIf(!hasV1)(`docker-compose ${hasV1 ? String(v1.stdout).trim() : '(skipped: not installed)'} reads the files the same way`, () => {
+describe.skipIf(v1.skip)(v1.title('docker-compose 1.x reads the files the same way'), () => {
   it.each(RUN_FILE_SETS.map((files) => [files.join(' + '), files] as const))('%s: accepted, and the same model as ours', async (_, files) => {
     const config = await execa('docker-compose', ['-p', 'chatmsg-lab', ...files.flatMap((file) => ['-f', file]), 'config'], {
       cwd: ROOT,

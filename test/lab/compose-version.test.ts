@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { describeCompose, findCompose } from '../../src/lab/compose-command.js';
 import { parseComposeVersion } from '../../src/lab/compose-version.js';
 import { checkCompose } from '../../src/lab/doctor-checks.js';
+import { requireTool } from '../helpers/tools.js';
 
 /** `version` outputs as the tools print them (stdout, whole). */
 const OUTPUTS = {
@@ -95,10 +96,11 @@ describe('findCompose asks the tools on PATH', () => {
   });
 });
 
-const installed = await execa('docker-compose', ['version'], { reject: false });
+const v1 = await requireTool('docker-compose-v1');
 
-describe.skipIf(installed.exitCode !== 0)('the docker-compose installed here', () => {
+describe.skipIf(v1.skip)(v1.title('the docker-compose 1.x installed here'), () => {
   it('is named by what it prints', async () => {
+    const installed = await execa('docker-compose', ['version']);
     const expected = parseComposeVersion(String(installed.stdout));
     expect(expected).toBeDefined();
     const plugin = await execa('docker', ['compose', 'version'], { reject: false });

@@ -1,14 +1,14 @@
 import { execa } from 'execa';
-import { mkdtemp, symlink } from 'node:fs/promises';
+import { symlink } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { engineVersion } from '../../src/lab/compose-command.js';
 import { clearStaleLabNetwork } from '../../src/lab/compose-run.js';
 import { checkNode } from '../../src/lab/doctor-checks.js';
 import { acquireLabLock } from '../../src/lab/lab-lock.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { requireTool } from '../helpers/tools.js';
 
 const DOCTOR = fileURLToPath(new URL('../../dist/cli/doctor.js', import.meta.url));
 const COMPOSE = fileURLToPath(new URL('../../dist/cli/compose.js', import.meta.url));
@@ -16,7 +16,7 @@ const LINE = /^(ok|warn|FAIL)\s+\S.*?\s{2,}\S/;
 
 /** A PATH with only node on it: the machine of a student who has installed nothing else. */
 async function bareNodePath(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'doctor-path-'));
+  const dir = await makeTempDir('doctor-path-');
   await symlink(process.execPath, join(dir, 'node'));
   return dir;
 }
@@ -75,10 +75,9 @@ describe('npm run doctor', () => {
   });
 });
 
-const engine = await engineVersion();
-const inCi = process.env['CI'] === 'true';
+const docker = await requireTool('docker');
 
-describe.skipIf(!engine && !inCi)(`npm run doctor with a Docker engine${engine || inCi ? '' : ' (skipped: no Docker engine answers)'}`, () => {
+describe.skipIf(docker.skip)(docker.title('npm run doctor with a Docker engine'), () => {
   const CLASHING = 'chatmsg-doctor-clash';
 
   it('doctor and compose refuse while another Docker network holds part of 172.28.0.0/24, and say which to remove', async () => {

@@ -1,13 +1,14 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { acquireLabLock } from '../../src/lab/lab-lock.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
-const LOCK_MODULE = new URL('../../dist/lab/lab-lock.js', import.meta.url).href;
-const lockPath = async () => join(await mkdtemp(join(tmpdir(), 'lab-lock-')), 'lock');
+const LAB_LOCK = fileURLToPath(new URL('../../dist/lab/lab-lock.js', import.meta.url));
+const lockPath = async () => join(await makeTempDir('lab-lock-'), 'lock');
 
 describe('lab lock', () => {
   it('lets one holder in, makes the next wait and say who holds it, then lets it in after release', async () => {
@@ -25,7 +26,7 @@ describe('lab lock', () => {
     const dir = await lockPath();
     const release = await acquireLabLock(1000, () => {}, dir);
     const tryLock = `
-      const { acquireLabLock } = await import(${JSON.stringify(LOCK_MODULE)});
+      const { acquireLabLock } = await import(${JSON.stringify(LAB_LOCK)});
       const release = await acquireLabLock(500, (pid) => console.log('waits for ' + pid), ${JSON.stringify(dir)});
       await release();
       console.log('in');`;
@@ -54,5 +55,13 @@ describe('lab lock', () => {
     const release = await acquireLabLock(1000, (pid) => waits.push(pid), dir);
     expect(waits).toEqual([]);
     await release();
+  });
+
+  it('is one lock for the machine, whatever TMPDIR a run has (the suite gives each run its own)', async () => {
+    const lockOf = async (tmp: string) =>
+      (await execa(process.execPath, ['--input-type=module', '-e', `console.log((await import(${JSON.stringify(LAB_LOCK)})).LAB_LOCK_DIR)`], { env: { TMPDIR: tmp } })).stdout;
+    const [one, other] = [await lockOf(await makeTempDir('lab-lock-tmp-')), await lockOf(await makeTempDir('lab-lock-tmp-'))];
+    expect(one).toBe(other);
+    expect(one).toMatch(/chatmsg-lab\.lock$/);
   });
 });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailure, probeServer } from '../../src/probe/chat-probe.js';
 import { SERVER_BIN, startServer, type RunningServer } from '../helpers/server-process.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const PROBE_BIN = fileURLToPath(new URL('../../dist/cli/probe.js', import.meta.url));
 
@@ -44,8 +45,7 @@ describe('probeServer', () => {
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.greeting).toMatch(/^HELLO CHAT-MSG\/1 /);
     // The server logs the PING on its stderr pipe, which may reach us after the PONG did.
-    for (let i = 0; i < 40 && !/PING/.test(server.log()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.log()).toMatch(/PING/);
+    await waitUntil(() => /PING/.test(server.log()), 'the server logs the PING', { detail: server.log });
   });
 
   it('fails at connect when nothing listens, saying so', async () => {
@@ -101,7 +101,17 @@ describe('chatmsg-probe CLI', () => {
     const probe = execa('node', [PROBE_BIN, '127.0.0.1', String(port), '--wait', '20', '--interval', '0.2'], {
       reject: false,
     });
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // The server starts once the probe has found nothing there, however long the probe took to start.
+    let said = '';
+    probe.stderr!.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+    });
+    await waitUntil(() => /not answering yet/.test(said), 'the probe says the server is not answering yet', { detail: () => said }).catch(
+      (error: unknown) => {
+        probe.kill();
+        throw error;
+      },
+    );
     const late = execa('node', [SERVER_BIN, String(port), '--host', '127.0.0.1'], { reject: false });
     try {
       const result = await probe;

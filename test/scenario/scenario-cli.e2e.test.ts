@@ -1,11 +1,13 @@
 import { execa } from 'execa';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../src/scenario/result.js';
 import { startServer } from '../helpers/server-process.js';
+import { requireTool } from '../helpers/tools.js';
 
 /** End-to-end: `npm run scenario` (dist/cli/scenario.js) with real server and client processes. */
 
@@ -40,6 +42,20 @@ function evidenceDir(stdout: string): string {
 
 async function readResult(dir: string): Promise<ScenarioResult> {
   return JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as ScenarioResult;
+}
+
+const capture = await requireTool('tcpdump', 'root');
+
+/**
+ * The scenario CLI as one file in `dir`, for a user who may not enter this clone's folder (a clone in a
+ * `mktemp -d` folder is root's alone): esbuild inlines its imports, execa included.
+ */
+async function scenarioCliIn(dir: string): Promise<string> {
+  const outfile = join(dir, 'scenario.mjs');
+  // execa's CommonJS dependencies require() built-ins: give the ES module bundle a require.
+  const banner = { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" };
+  await build({ absWorkingDir: ROOT, entryPoints: ['src/cli/scenario.ts'], outfile, bundle: true, platform: 'node', format: 'esm', banner, logLevel: 'warning' });
+  return outfile;
 }
 
 const shipped = (await readdir(join(ROOT, 'scenarios'))).filter((f) => f.endsWith('.scenario')).map((f) => f.replace(/\.scenario$/, ''));
@@ -166,7 +182,7 @@ describe('scenario command options', () => {
     }
   });
 
-  it('--capture records the scenario traffic in a pcap', async () => {
+  it.skipIf(capture.skip)(capture.title('--capture records the scenario traffic in a pcap'), async () => {
     const run = await scenario(['basic', '--capture']);
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const dir = evidenceDir(run.stdout);
@@ -182,14 +198,23 @@ describe('scenario command options', () => {
     expect(await readFile(join(dir, 'summary.md'), 'utf8')).toMatch(/capture: `traffic\.pcap` \(\d+ packets captured\)/);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('--capture without the permission to capture fails loudly, saying how to fix it', async () => {
+  it.skipIf(capture.skip)(capture.title('--capture without the permission to capture fails loudly, saying how to fix it'), async () => {
+    // As nobody, from a folder nobody may enter, against a server this test started: the run stops at the capture.
     const shared = await mkdtemp(join(tmpdir(), 'chatmsg-nobody-'));
+    const server = await startServer();
     try {
-      await chmod(shared, 0o777);
-      const run = await execa('runuser', ['-u', 'nobody', '--', process.execPath, SCENARIO_BIN, 'basic', '--capture', '--out', shared], { cwd: ROOT, reject: false, stdin: 'ignore' });
-      expect(run.exitCode).toBe(1);
+      await chmod(shared, 0o755);
+      const cli = await scenarioCliIn(shared);
+      const basic = join(shared, 'basic.scenario');
+      await copyFile(join(ROOT, 'scenarios/basic.scenario'), basic);
+      const out = join(shared, 'out');
+      await execa('install', ['-d', '-o', 'nobody', out]);
+      const args = [process.execPath, cli, basic, '--server', `127.0.0.1:${server.port}`, '--capture', '--out', out];
+      const run = await execa('runuser', ['-u', 'nobody', '--', ...args], { cwd: shared, reject: false, stdin: 'ignore' });
       expect(run.stderr).toMatch(/^chatmsg-scenario: --capture: tcpdump may not capture on lo: run as root, or allow it once with: sudo setcap [^\n]+$/);
+      expect(run.exitCode).toBe(1);
     } finally {
+      await server.stop();
       await rm(shared, { recursive: true, force: true });
     }
   });

@@ -5,8 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTshark } from '../../src/analyze/tshark.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { captureLoopback } from '../wireshark/helpers/tcpdump.js';
+import { requireTool } from '../helpers/tools.js';
 import { startClient, type ChatClient } from './helpers/chat-client.js';
 import { workspace } from './helpers/workspace.js';
+
+const capture = await requireTool('openssl', 'tcpdump', 'root', 'tshark');
 
 const MAKE_LAB_CA = fileURLToPath(new URL('../../scripts/make-lab-ca.sh', import.meta.url));
 const PLAIN_TEXT = 'hello over TLS, plain MSG';
@@ -16,16 +19,6 @@ let ws: Awaited<ReturnType<typeof workspace>>;
 let server: RunningServer;
 const clients: ChatClient[] = [];
 
-beforeAll(async () => {
-  ws = await workspace();
-  await execa(MAKE_LAB_CA, [ws.path('pki')]);
-});
-afterAll(async () => {
-  for (const c of clients) c.process.kill();
-  await server?.stop();
-  await ws?.remove();
-});
-
 /** chatmsg.verb of every CHAT-MSG PDU tshark finds in the capture, with the given preferences. */
 async function verbs(pcap: string, port: number, keylog?: string): Promise<string[]> {
   const decode = ['-d', `tcp.port==${port},tls`, '-d', `tls.port==${port},chatmsg`, '-T', 'fields', '-e', 'chatmsg.verb', '-E', 'occurrence=a'];
@@ -33,7 +26,17 @@ async function verbs(pcap: string, port: number, keylog?: string): Promise<strin
   return out.split('\n').flatMap((line) => line.split(',')).filter((verb) => verb !== '');
 }
 
-describe('TLS 1.3 with key logs: tshark decrypts, the dissector shows the PDUs (real tcpdump and tshark)', () => {
+describe.skipIf(capture.skip)(capture.title('TLS 1.3 with key logs: tshark decrypts, the dissector shows the PDUs (real tcpdump and tshark)'), () => {
+  beforeAll(async () => {
+    ws = await workspace();
+    await execa(MAKE_LAB_CA, [ws.path('pki')]);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.process.kill();
+    await server?.stop();
+    await ws?.remove();
+  });
+
   it('carries registration, AUTH, MSG and EMSG inside TLS, readable only with a key log', async () => {
     server = await startServer([
       '--registry', ws.path('registry.json'),

@@ -125,7 +125,7 @@ export class LineSocket {
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** The connections a test suite opened, so its afterAll can close them all. */
 export class SocketPool {
@@ -153,6 +153,11 @@ export class SocketPool {
     const client = await LineSocket.login(this.#port(), id);
     this.#open.push(client);
     return client;
+  }
+
+  /** Takes a connection made elsewhere, so destroyAll closes it too. */
+  adopt(client: LineSocket): void {
+    this.#open.push(client);
   }
 
   destroyAll(): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server-process.js';
-import { LineSocket, sleep } from './line-socket.js';
+import { waitUntil } from '../helpers/wait-until.js';
+import { LineSocket } from './line-socket.js';
 
 const ISO = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
 const PEER = String.raw`127\.0\.0\.1:\d+`;
@@ -15,7 +16,8 @@ async function chatLog(args: string[]): Promise<string> {
   await alice.request('PING', 'PONG');
   await alice.request('LOGOFF alice', 'OK LOGOFF alice');
   bob.destroy();
-  await sleep(100);
+  // Stopping before the server saw bob go would log his end as closed by the server.
+  await waitUntil(() => / bob disconnect /.test(server.log()), 'the server logs that bob disconnected', { detail: server.log });
   await server.stop();
   return server.log();
 }

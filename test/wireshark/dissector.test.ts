@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/analyze/analysis.js';
 import { SEGMENTED_PCAP } from '../analyze/fixture.js';
+import { requireTool } from '../helpers/tools.js';
 import { withRetransmission, withSwappedFrames } from './helpers/pcap-file.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
+
+const tshark = await requireTool('tshark');
 
 const lines = async (filter: string, options: { port?: number; extra?: string[] } = {}) =>
   parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['frame.number', 'chatmsg.line'], { filter, port: options.port }))
@@ -14,7 +17,7 @@ const lines = async (filter: string, options: { port?: number; extra?: string[] 
 /** The fixture's server port: the source port of its HELLO. */
 let serverPort: number;
 
-describe('chatmsg.lua display filters, expert info, heuristic and port preference', () => {
+describe.skipIf(tshark.skip)(tshark.title('chatmsg.lua display filters, expert info, heuristic and port preference'), () => {
   beforeAll(async () => {
     const rows = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['tcp.srcport'], { filter: 'chatmsg.verb == "HELLO"' }));
     serverPort = Number(rows[0]!['tcp.srcport']);
@@ -59,7 +62,7 @@ describe('chatmsg.lua display filters, expert info, heuristic and port preferenc
   });
 });
 
-describe('chatmsg.lua and a TCP retransmission', () => {
+describe.skipIf(tshark.skip)(tshark.title('chatmsg.lua and a TCP retransmission'), () => {
   let dir: string;
   let pcap: string;
   let retransmitted: number;
@@ -93,7 +96,7 @@ describe('chatmsg.lua and a TCP retransmission', () => {
   });
 });
 
-describe('chatmsg.lua and a line longer than its max_line preference', () => {
+describe.skipIf(tshark.skip)(tshark.title('chatmsg.lua and a line longer than its max_line preference'), () => {
   it('reports the over-long line as expert info instead of reassembling forever', async () => {
     // LOGIN alice arrives one byte per segment: with max_line 8 the 8th byte without LF is too much.
     const rows = parseFieldRows(await tsharkFields(SEGMENTED_PCAP, ['tcp.stream', '_ws.expert.message'], {
@@ -105,7 +108,7 @@ describe('chatmsg.lua and a line longer than its max_line preference', () => {
   });
 });
 
-describe('chatmsg.lua on a capture that recorded segments out of order', () => {
+describe.skipIf(tshark.skip)(tshark.title('chatmsg.lua on a capture that recorded segments out of order'), () => {
   let dir: string;
   it('still finds every PDU once (tshark runs with TCP out-of-order reassembly)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'chatmsg-ooo-'));

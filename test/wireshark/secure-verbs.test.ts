@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionTo, user } from '../crypto/fixtures.js';
+import { requireTool } from '../helpers/tools.js';
 import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { RawPeer } from './helpers/raw-peer.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
+
+const capture = await requireTool('tcpdump', 'root', 'tshark');
 
 const KEY = `${'A'.repeat(43)}=`;
 const SIGNATURE = `${'B'.repeat(86)}==`;
@@ -10,7 +13,7 @@ const SIGNATURE = `${'B'.repeat(86)}==`;
 const SESSION = sessionTo(user('alice'), user('eve'));
 const SEALED = SESSION.seal('hi eve');
 
-describe('chatmsg.lua on the secure extension verbs (spec section 9), against the real server', () => {
+describe.skipIf(capture.skip)(capture.title('chatmsg.lua on the secure extension verbs (spec section 9), against the real server'), () => {
   let run: CapturedRun;
   let pcap: string;
   beforeAll(async () => {
