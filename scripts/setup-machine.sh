@@ -4,7 +4,7 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(tcpdump tshark docker.io docker-compose debootstrap shellcheck cloud-init openssl chromium poppler-utils)
+packages=(tcpdump tshark docker.io docker-compose debootstrap shellcheck cloud-init openssl chromium poppler-utils python3-jmespath)
 
 # cloud-init is here only for `cloud-init schema` (test/infra): keep it from ever configuring this machine
 # at boot. Only when we are the ones installing it; a cloud machine's own cloud-init is left alone.
@@ -49,3 +49,6 @@ fi
 
 # The Docker lab: an engine and its base images (pulled, or built offline when Docker Hub is unreachable).
 bash "$(dirname "$0")/setup-docker.sh"
+
+# tshark 4.4 beside the machine's 4.0: the wireshark and analyze tests run on both (vitest.config.ts).
+bash "$(dirname "$0")/build-tshark-trixie.sh"

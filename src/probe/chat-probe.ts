@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { decodeLine, encodeRequest, LineDecoder, parseServerLine, PROTOCOL_VERSION } from '../protocol/index.js';
 
 /**
@@ -21,6 +22,8 @@ export interface ProbeOptions {
   port: number;
   /** Time allowed for each stage (connect, greeting, PONG). */
   timeoutMs: number;
+  /** Connect with TLS 1.3 (a server run with --tls), trusting `ca` (PEM) besides the system's roots. */
+  tls?: { ca?: Buffer | undefined };
 }
 
 /** Longest line the probe accepts: the server's default --max-line. */
@@ -35,6 +38,9 @@ const HINTS: Record<string, string> = {
   ENOTFOUND: 'the host name does not resolve',
   TIMEOUT: 'no answer in time: the machine is off, a firewall drops the packets, or the server hangs',
   PROTOCOL: 'something answers, but not a CHAT-MSG/1 server',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not name this address: make it for this address',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is not signed by a CA you trust: pass the lab CA with --ca',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate is not signed by a CA you trust: pass the lab CA with --ca',
   CLOSED: 'the server closed the connection early (full, shutting down, or not a CHAT-MSG/1 server)',
 };
 
@@ -44,7 +50,7 @@ export function describeFailure(result: Extract<ProbeResult, { ok: false }>): st
   return hint === undefined ? `${result.stage}: ${result.reason}` : `${result.stage}: ${result.reason} (${hint})`;
 }
 
-export function probeServer({ host, port, timeoutMs }: ProbeOptions): Promise<ProbeResult> {
+export function probeServer({ host, port, timeoutMs, tls }: ProbeOptions): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const token = `probe-${randomBytes(6).toString('hex')}`;
     const started = performance.now();
@@ -55,7 +61,10 @@ export function probeServer({ host, port, timeoutMs }: ProbeOptions): Promise<Pr
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
 
-    const socket = connect({ host, port });
+    // With TLS the check starts once the handshake has verified the certificate against the address.
+    const socket =
+      tls === undefined ? connect({ host, port }) : connectTls({ host, port, ca: tls.ca, minVersion: 'TLSv1.3' });
+    const connectedEvent = tls === undefined ? 'connect' : 'secureConnect';
 
     const finish = (result: ProbeResult) => {
       if (settled) return;
@@ -104,7 +113,7 @@ export function probeServer({ host, port, timeoutMs }: ProbeOptions): Promise<Pr
     });
 
     enter('connect');
-    socket.on('connect', () => {
+    socket.on(connectedEvent, () => {
       connectMs = Math.round(performance.now() - started);
       enter('hello');
     });

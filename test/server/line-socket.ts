@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 
 /**
  * A raw CHAT-MSG connection for tests: real socket, lines collected as they arrive, and
@@ -41,6 +42,18 @@ export class LineSocket {
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new LineSocket(socket));
+      });
+    });
+  }
+
+  /** Connects over TLS (1.3), trusting `ca` (PEM) for the server's certificate. */
+  static connectTls(port: number, ca: Buffer, host = '127.0.0.1'): Promise<LineSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, ca, minVersion: 'TLSv1.3' });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
         socket.off('error', reject);
         resolve(new LineSocket(socket));
       });

@@ -7,7 +7,8 @@ import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
 
 const capture = await requireTool('tcpdump', 'root', 'tshark');
 
-const KEY = `${'A'.repeat(43)}=`;
+/** Ed25519's base point (y = 4/5): a valid key (all-zero bytes, a point of order 4, is refused with ERR 425). */
+const KEY = Buffer.from('5866666666666666666666666666666666666666666666666666666666666666', 'hex').toString('base64');
 const SIGNATURE = `${'B'.repeat(86)}==`;
 /** A genuine payload (E || ciphertext || tag) of a session from alice to eve. */
 const SESSION = sessionTo(user('alice'), user('eve'));
