@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityKey } from '../../src/crypto/identity.js';
 import { PinStore } from '../../src/crypto/pin-store.js';
@@ -56,7 +57,7 @@ async function aliceAgainst(keys: [string, string, string], pins: string) {
   // Give a wrong client every chance to send before we look.
   alice.say('PING done');
   await alice.waitFor(/< PONG|> PING done/);
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   alice.process.kill();
   await alice.process;
   await evil.close();
