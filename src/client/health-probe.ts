@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
-import { decodeLine, encodeRequest, LineDecoder, parseServerLine, PROTOCOL_VERSION } from '../protocol/index.js';
+import { connect, type Socket } from 'node:net';
+import { decodeLine, encodeRequest, parseServerLine, PROTOCOL_VERSION } from '../protocol/index.js';
+import { CLOSED, LineInbox } from './line-inbox.js';
 
 /**
  * A minimal CHAT-MSG/1 health check, as a remote caller sees the server: connect, read the HELLO
@@ -15,6 +16,7 @@ export type ProbeStage = (typeof PROBE_STAGES)[number];
 export type ProbeResult =
   | { ok: true; greeting: string; connectMs: number; pingMs: number }
   | { ok: false; stage: ProbeStage; reason: string; code?: string };
+type ProbeFailure = Extract<ProbeResult, { ok: false }>;
 
 export interface ProbeOptions {
   host: string;
@@ -39,77 +41,81 @@ const HINTS: Record<string, string> = {
 };
 
 /** One line explaining a failed probe, with its likely cause. */
-export function describeFailure(result: Extract<ProbeResult, { ok: false }>): string {
+export function describeFailure(result: ProbeFailure): string {
   const hint = result.code === undefined ? undefined : HINTS[result.code];
   return hint === undefined ? `${result.stage}: ${result.reason}` : `${result.stage}: ${result.reason} (${hint})`;
 }
 
-export function probeServer({ host, port, timeoutMs }: ProbeOptions): Promise<ProbeResult> {
+function failure(stage: ProbeStage, reason: string, code: string | undefined): ProbeFailure {
+  return code === undefined ? { ok: false, stage, reason } : { ok: false, stage, reason, code };
+}
+
+export async function probeServer({ host, port, timeoutMs }: ProbeOptions): Promise<ProbeResult> {
+  const token = `probe-${randomBytes(6).toString('hex')}`;
+  const started = performance.now();
+  const socket = connect({ host, port });
+  const refused = await connected(socket, timeoutMs);
+  if (refused !== undefined) {
+    socket.destroy();
+    return refused;
+  }
+  const connectMs = Math.round(performance.now() - started);
+  const inbox = new LineInbox(socket, MAX_LINE);
+
+  const hello = await nextLine(inbox, 'hello', timeoutMs);
+  if (typeof hello !== 'string') return abort(socket, hello);
+  const greeting = parseServerLine(hello);
+  if (greeting.kind !== 'HELLO' || greeting.version !== PROTOCOL_VERSION) {
+    return abort(socket, failure('hello', `expected "HELLO ${PROTOCOL_VERSION} ...", got ${JSON.stringify(hello.slice(0, 80))}`, 'PROTOCOL'));
+  }
+
+  const pingSentAt = performance.now();
+  socket.write(encodeRequest({ verb: 'PING', token }));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await nextLine(inbox, 'pong', deadline - Date.now(), timeoutMs);
+    if (typeof text !== 'string') return abort(socket, text);
+    const pdu = parseServerLine(text);
+    if (pdu.kind === 'PONG' && pdu.token === token) {
+      socket.end();
+      return { ok: true, greeting: hello, connectMs, pingMs: Math.round(performance.now() - pingSentAt) };
+    }
+    if (pdu.kind === 'ERR' || pdu.kind === 'BYE') return abort(socket, failure('pong', `server answered ${JSON.stringify(text.slice(0, 80))}`, 'PROTOCOL'));
+    // Anything else (a broadcast, say) is not the answer yet: keep waiting.
+  }
+}
+
+function abort(socket: Socket, result: ProbeFailure): ProbeFailure {
+  socket.destroy();
+  return result;
+}
+
+/** Resolves undefined once connected, or the connect-stage failure (refused, unreachable, no answer in time). */
+function connected(socket: Socket, timeoutMs: number): Promise<ProbeFailure | undefined> {
   return new Promise((resolve) => {
-    const token = `probe-${randomBytes(6).toString('hex')}`;
-    const started = performance.now();
-    let stage: ProbeStage = 'connect';
-    let connectMs = 0;
-    let pingSentAt = 0;
-    let greeting = '';
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-
-    const socket = connect({ host, port });
-
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
+    const done = (result: ProbeFailure | undefined) => {
       clearTimeout(timer);
-      if (result.ok) socket.end();
-      else socket.destroy();
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
       resolve(result);
     };
-    const fail = (reason: string, code?: string) =>
-      finish(code === undefined ? { ok: false, stage, reason } : { ok: false, stage, reason, code });
-    const enter = (next: ProbeStage) => {
-      stage = next;
-      clearTimeout(timer);
-      timer = setTimeout(() => fail(`no ${next === 'connect' ? 'connection' : next.toUpperCase()} within ${timeoutMs} ms`, 'TIMEOUT'), timeoutMs);
-    };
-
-    const onLine = (text: string) => {
-      const pdu = parseServerLine(text);
-      if (stage === 'hello') {
-        if (pdu.kind !== 'HELLO' || pdu.version !== PROTOCOL_VERSION) {
-          fail(`expected "HELLO ${PROTOCOL_VERSION} ...", got ${JSON.stringify(text.slice(0, 80))}`, 'PROTOCOL');
-          return;
-        }
-        greeting = text;
-        enter('pong');
-        pingSentAt = performance.now();
-        socket.write(encodeRequest({ verb: 'PING', token }));
-      } else if (stage === 'pong') {
-        if (pdu.kind === 'PONG' && pdu.token === token) {
-          finish({ ok: true, greeting, connectMs, pingMs: Math.round(performance.now() - pingSentAt) });
-        } else if (pdu.kind === 'ERR' || pdu.kind === 'BYE') {
-          fail(`server answered ${JSON.stringify(text.slice(0, 80))}`, 'PROTOCOL');
-        }
-        // Anything else (a broadcast, say) is not the answer yet: keep waiting.
-      }
-    };
-
-    const decoder = new LineDecoder(MAX_LINE, {
-      line(bytes) {
-        const decoded = decodeLine(bytes);
-        if (decoded.ok) onLine(decoded.text);
-        else fail(`unreadable line from server: ${decoded.reason}`, 'PROTOCOL');
-      },
-      tooLong: () => fail(`line from server longer than ${MAX_LINE} bytes`, 'PROTOCOL'),
-    });
-
-    enter('connect');
-    socket.on('connect', () => {
-      connectMs = Math.round(performance.now() - started);
-      enter('hello');
-    });
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-    socket.on('error', (error: NodeJS.ErrnoException) => fail(error.message, error.code));
-    socket.on('close', () => fail('connection closed by the server', 'CLOSED'));
+    const onConnect = () => done(undefined);
+    const onError = (error: NodeJS.ErrnoException) => done(failure('connect', error.message, error.code));
+    const timer = setTimeout(() => done(failure('connect', `no connection within ${timeoutMs} ms`, 'TIMEOUT')), timeoutMs);
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
   });
+}
+
+/** The next line as text, or why there is none: no line in time (`allowedMs` is what the message says), a close, a broken line. */
+async function nextLine(inbox: LineInbox, stage: ProbeStage, waitMs: number, allowedMs = waitMs): Promise<string | ProbeFailure> {
+  const entry = await inbox.next(waitMs);
+  if (entry === undefined) return failure(stage, `no ${stage.toUpperCase()} within ${allowedMs} ms`, 'TIMEOUT');
+  if (entry === CLOSED) {
+    const error = inbox.error;
+    return error === undefined ? failure(stage, 'connection closed by the server', 'CLOSED') : failure(stage, error.message, error.code);
+  }
+  if (entry.kind === 'too-long') return failure(stage, `line from server longer than ${MAX_LINE} bytes`, 'PROTOCOL');
+  const decoded = decodeLine(entry.bytes);
+  return decoded.ok ? decoded.text : failure(stage, `unreadable line from server: ${decoded.reason}`, 'PROTOCOL');
 }
