@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { decodeLine, encodeRequest, parseServerLine, PROTOCOL_VERSION } from '../protocol/index.js';
 import { CLOSED, LineInbox } from './line-inbox.js';
+import { whenConnected, type ConnectError } from './when-connected.js';
 
 /**
  * A minimal CHAT-MSG/1 health check, as a remote caller sees the server: connect, read the HELLO
@@ -54,10 +55,11 @@ export async function probeServer({ host, port, timeoutMs }: ProbeOptions): Prom
   const token = `probe-${randomBytes(6).toString('hex')}`;
   const started = performance.now();
   const socket = connect({ host, port });
-  const refused = await connected(socket, timeoutMs);
-  if (refused !== undefined) {
-    socket.destroy();
-    return refused;
+  try {
+    await whenConnected(socket, timeoutMs);
+  } catch (error) {
+    const { message, code } = error as ConnectError;
+    return abort(socket, failure('connect', message, code));
   }
   const connectMs = Math.round(performance.now() - started);
   const inbox = new LineInbox(socket, MAX_LINE);
@@ -88,23 +90,6 @@ export async function probeServer({ host, port, timeoutMs }: ProbeOptions): Prom
 function abort(socket: Socket, result: ProbeFailure): ProbeFailure {
   socket.destroy();
   return result;
-}
-
-/** Resolves undefined once connected, or the connect-stage failure (refused, unreachable, no answer in time). */
-function connected(socket: Socket, timeoutMs: number): Promise<ProbeFailure | undefined> {
-  return new Promise((resolve) => {
-    const done = (result: ProbeFailure | undefined) => {
-      clearTimeout(timer);
-      socket.off('connect', onConnect);
-      socket.off('error', onError);
-      resolve(result);
-    };
-    const onConnect = () => done(undefined);
-    const onError = (error: NodeJS.ErrnoException) => done(failure('connect', error.message, error.code));
-    const timer = setTimeout(() => done(failure('connect', `no connection within ${timeoutMs} ms`, 'TIMEOUT')), timeoutMs);
-    socket.once('connect', onConnect);
-    socket.once('error', onError);
-  });
 }
 
 /** The next line as text, or why there is none: no line in time (`allowedMs` is what the message says), a close, a broken line. */

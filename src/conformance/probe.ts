@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLOSED, LineInbox, type InboxEntry } from '../client/line-inbox.js';
+import { whenConnected, type ConnectError } from '../client/when-connected.js';
 import { decodeLine, parseServerLine, type ServerPdu } from '../protocol/index.js';
 import type { Target } from './types.js';
 
@@ -42,23 +43,19 @@ export class Probe {
   }
 
   /** Connects, or rejects with a one-line reason within `timeoutMs`. */
-  static open(target: Target, name: string, timeoutMs: number): Promise<Probe> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: target.host, port: target.port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect to ${target.host}:${target.port} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new Error(`cannot connect to ${target.host}:${target.port}: ${error.code ?? error.message}`));
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new Probe(name, socket));
-      });
-    });
+  static async open(target: Target, name: string, timeoutMs: number): Promise<Probe> {
+    const socket = connect({ host: target.host, port: target.port });
+    try {
+      await whenConnected(socket, timeoutMs);
+    } catch (error) {
+      const { message, code } = error as ConnectError;
+      throw new Error(
+        code === 'TIMEOUT'
+          ? `connect to ${target.host}:${target.port} timed out after ${timeoutMs} ms`
+          : `cannot connect to ${target.host}:${target.port}: ${code ?? message}`,
+      );
+    }
+    return new Probe(name, socket);
   }
 
   get closed(): boolean {

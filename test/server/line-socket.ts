@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { CLOSED, LineInbox, type InboxEntry } from '../../src/client/line-inbox.js';
+import { whenConnected } from '../../src/client/when-connected.js';
 
 /** Server lines in tests are bounded by the server's --max-line; this only bounds a broken one. */
 const MAX_LINE = 16 * 1024 * 1024;
@@ -36,14 +37,9 @@ export class LineSocket {
   }
 
   /** Wraps a socket that is connecting (writes may already be queued on it) once it is connected. */
-  static adopt(socket: net.Socket): Promise<LineSocket> {
-    return new Promise((resolve, reject) => {
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(new LineSocket(socket));
-      });
-    });
+  static async adopt(socket: net.Socket, timeoutMs = 5000): Promise<LineSocket> {
+    await whenConnected(socket, timeoutMs);
+    return new LineSocket(socket);
   }
 
   /** Connects, reads HELLO, logs in as `id` and reads OK LOGIN. */
