@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs on a fresh Debian machine (CI runs as root).
+# Installs the system packages the test suite needs on a fresh Debian machine (CI runs as root): every
+# tool a test asks for with requireTool (test/helpers/tools.ts), which CI=true makes compulsory.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -48,3 +49,6 @@ fi
 
 # The Docker lab: an engine and its base images (pulled, or built offline when Docker Hub is unreachable).
 bash "$(dirname "$0")/setup-docker.sh"
+
+# tshark 4.4 beside the machine's 4.0: the wireshark and analyze tests run on both (vitest.config.ts).
+bash "$(dirname "$0")/build-tshark-trixie.sh"

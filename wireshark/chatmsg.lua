@@ -31,7 +31,11 @@ local ERROR_CODES = {
   [422] = "already-registered",
   [423] = "not-registered",
   [424] = "no-keys",
+  [425] = "weak-key",
+  [426] = "tls-required",
+  [427] = "registration-limit",
   [507] = "storage-failed",
+  [508] = "registry-full",
 }
 local REQUEST_VERBS = { "LOGIN", "MSG", "LOGOFF", "LIST", "PING", "HELP" }
 local SERVER_VERBS = { "HELLO", "OK", "ERR", "MSG", "JOINED", "LEFT", "PONG", "BYE", "CHALLENGE", "EMSG" }
@@ -73,6 +77,19 @@ local FIELD_DEFS = {
   { "ephemeral", "string", "Sender's ephemeral X25519 key of the session (hex)" },
   { "sealed_len", "uint32", "Ciphertext and tag length (bytes)" },
 }
+
+--[[ Number fields with a range of their own, as decimal text: compared as text, since a Lua number
+     (a double on Wireshark 4.0's Lua 5.2) is exact only up to 2^53. Spec section 9: counter is
+     1 .. 2^53-1 without leading zeros. ]]
+local NUMBER_RANGES = {
+  counter = { min = "1", max = "9007199254740991", range = "1 .. 2^53-1" },
+}
+local UINT64_MAX = "18446744073709551615"
+
+-- Is decimal text a (both without leading zeros) larger than b?
+local function decimal_above(a, b)
+  return #a > #b or (#a == #b and a > b)
+end
 
 local F = {}
 local FIELD_RULES = {}      -- key -> "id" / "id_or_all"
@@ -286,12 +303,20 @@ local function add_layout(pdu_tree, line_tvb, tokens, first, layout, open_ended)
         local range = line_tvb(t.offset, #t.text)
         if NUMBER_FIELDS[name] then
           if not t.text:match("^%d+$") then return nil, name .. " is not a number: " .. t.text end
-          local n = tonumber(t.text)
+          local digits = t.text:gsub("^0+(%d)", "%1")
+          local n
           if NUMBER_FIELDS[name] == "uint64" then
-            -- 64-bit fields take a UInt64 (low and high 32 bits); counters stay below 2^53, exact in a Lua number.
-            n = UInt64.new(n % 4294967296, math.floor(n / 4294967296))
+            -- From the text: UInt64.new(text) is exact on every version, tonumber() is not above 2^53.
+            if decimal_above(digits, UINT64_MAX) then return nil, name .. " out of range: " .. t.text end
+            n = UInt64.new(digits)
+          else
+            n = tonumber(digits)
           end
           pdu_tree:add(F[name], range, n)
+          local bounds = NUMBER_RANGES[name]
+          if bounds and (digits ~= t.text or decimal_above(digits, bounds.max) or decimal_above(bounds.min, digits)) then
+            return nil, name .. " out of range (" .. bounds.range .. ", no leading zeros): " .. t.text
+          end
         else
           local rule = FIELD_RULES[name]
           if rule and not is_client_id(t.text, rule == "id_or_all") then

@@ -1,4 +1,5 @@
-import { runTshark, type TsharkOptions } from './tshark.js';
+import { readFieldRows, type FieldRow } from './field-rows.js';
+import type { TsharkOptions } from './tshark.js';
 
 /** The fields read from every TCP frame: one tshark pass, `-T json -e ...`. */
 export const FRAME_FIELDS = [
@@ -51,7 +52,7 @@ export interface Pdu {
   bytes: number;
 }
 
-type Layers = Partial<Record<(typeof FRAME_FIELDS)[number], string[]>>;
+type Layers = FieldRow<(typeof FRAME_FIELDS)[number]>;
 
 const first = (layers: Layers, field: (typeof FRAME_FIELDS)[number]): string | undefined => layers[field]?.[0];
 const num = (layers: Layers, field: (typeof FRAME_FIELDS)[number]): number => Number(first(layers, field) ?? Number.NaN);
@@ -129,17 +130,11 @@ function toFrame(layers: Layers): Frame | undefined {
   };
 }
 
-/** Builds frames from tshark's `-T json -e` output (an array of {_source: {layers}}). */
-export function framesFromTsharkJson(json: string): Frame[] {
-  const packets = JSON.parse(json === '' ? '[]' : json) as { _source: { layers: Layers } }[];
-  return packets.map((p) => toFrame(p._source.layers)).filter((f): f is Frame => f !== undefined);
-}
+const framesFromRows = (rows: Layers[]): Frame[] => rows.map(toFrame).filter((f): f is Frame => f !== undefined);
 
 /** Reads every IPv4/IPv6 TCP frame of a capture, with the CHAT-MSG PDUs our dissector found. */
 export async function readCapture(pcap: string, options: TsharkOptions = {}): Promise<Frame[]> {
-  const fieldArgs = FRAME_FIELDS.flatMap((field) => ['-e', field]);
-  const json = await runTshark(pcap, ['-T', 'json', ...fieldArgs], { ...options, filter: options.filter ?? 'tcp' });
-  return framesFromTsharkJson(json);
+  return framesFromRows(await readFieldRows(pcap, FRAME_FIELDS, { ...options, filter: options.filter ?? 'tcp' }));
 }
 
 /** Every PDU in time order (frame order is capture order). */

@@ -10,6 +10,7 @@ import {
   startRedis,
   type ServerUnderTest,
 } from './servers.js';
+import { registration, type RegistrationResult } from './registration.js';
 import {
   connections,
   direct,
@@ -40,6 +41,10 @@ export interface BenchOptions {
   fanoutLadder: readonly number[];
   /** Offered direct rates in messages per second, rising. */
   directLadder: readonly number[];
+  /** Ids in the registry before each registration flood. */
+  registrationScales: readonly number[];
+  /** Connections registering at once in the registration flood. */
+  registrationConnections: number;
   /** --server host:port: drive that server instead of starting ours (no memory/CPU figures). */
   server?: { host: string; port: number } | undefined;
   /** Bytes of unsent output per client before our server drops it. */
@@ -73,6 +78,8 @@ export interface BenchReport {
   fanout: FanoutResult[];
   direct: DirectResult[];
   connections: ConnectionsResult[];
+  /** Our server only: the peers have no registration. */
+  registration: RegistrationResult[];
 }
 
 export function machineInfo(): MachineInfo {
@@ -127,6 +134,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     fanout: [],
     direct: [],
     connections: [],
+    registration: [],
   };
   // ngIRCd + PING differs from ngIRCd only by a reply per message: it matters where a message
   // makes one delivery (direct), not where it makes N or none.
@@ -166,6 +174,21 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (options.only.includes('connections')) {
       options.progress(`connections, ${options.connections} clients`);
       await forEachKind('connections', (kind) => connections(context, kind, options.connections), report.connections);
+    }
+    if (options.only.includes('registration')) {
+      options.progress(`registration, ${options.registrationConnections} connections registering, at ${options.registrationScales.join(' and ')} ids`);
+      if (options.server !== undefined) {
+        options.progress('  skipped: it starts its own server with a registry of a given size (not with --server)');
+      } else {
+        try {
+          const flood = { dir, scales: options.registrationScales, connections: options.registrationConnections, durationMs: 2 * options.durationMs };
+          report.registration.push(...(await registration({ ...flood, progress: options.progress })));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          options.progress(`  registration failed: ${message}`);
+          report.failures.push({ kind: 'chatmsg', workload: 'registration', error: message });
+        }
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,8 @@ export interface OurServerOptions {
   maxQueue: number;
   /** Directory for a `node --cpu-prof` profile of the server, written when it exits. */
   profileDir?: string | undefined;
+  /** More options for the server (the registration workload's --registry ...). */
+  extraArgs?: readonly string[] | undefined;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function startOurServer(dir: string, options: OurServerOptions): Pr
     // Thousands of clients connect before any logs in (see load-worker.ts open): no ERR 408 meanwhile.
     '--login-timeout',
     '3600',
+    ...(options.extraArgs ?? []),
   ];
   const logFile = join(dir, 'chatmsg-server.log');
   const log = openSync(logFile, 'w');
@@ -65,7 +68,7 @@ export async function startOurServer(dir: string, options: OurServerOptions): Pr
   try {
     await waitForPort(port, child, 'chatmsg-server');
   } catch (error) {
-    throw new Error(`${(error as Error).message}; its log:\n${logTail(logFile)}`);
+    throw new Error(`${(error as Error).message}; its log:\n${logTail(logFile)}`, { cause: error });
   }
   return managed('chatmsg', 'chatmsg-server', '127.0.0.1', port, child);
 }

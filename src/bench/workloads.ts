@@ -5,7 +5,7 @@ import { runPhase, type PhaseResult } from './phase.js';
 import { residentKiB } from './proc-stats.js';
 import type { ServerUnderTest } from './servers.js';
 
-export const WORKLOADS = ['fanout', 'direct', 'connections'] as const;
+export const WORKLOADS = ['fanout', 'direct', 'connections', 'registration'] as const;
 
 /** Bound of the connections workload's connect and login steps (and of its presence sync). */
 const LOGIN_TIMEOUT_MS = 120_000;

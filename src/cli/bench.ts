@@ -23,6 +23,7 @@ const PROFILES = {
     connections: 10_000,
     fanoutLadder: [25_000, 50_000, 100_000, 200_000, 400_000, 800_000, 1_600_000],
     directLadder: [1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000, 400_000],
+    registrationScales: [10_000, 100_000],
   },
   quick: {
     receivers: [100],
@@ -32,6 +33,7 @@ const PROFILES = {
     connections: 1000,
     fanoutLadder: [25_000, 100_000, 400_000],
     directLadder: [1000, 5000, 20_000],
+    registrationScales: [1000],
   },
 } as const;
 
@@ -45,6 +47,9 @@ Workloads:
   fanout        N receivers, senders MSG ALL at rising fixed rates, then as fast as accepted
   direct        sender -> receiver pairs, MSG <id> at rising rates until p99 > 50 ms
   connections   many clients log in; memory per client; one broadcast reaches all
+  registration  a registry of 10,000 and of 100,000 ids (quick: 1000), a flood of REGISTER + PROVE
+                from many connections for twice --duration; registrations/s and another
+                client's PING p99 during it (our server only)
 
 Options:
   --quick                 small and short (1 s phases, 100 receivers, 1000 connections)
@@ -56,6 +61,7 @@ Options:
   --connections N         clients of the connections workload (default 10000; quick 1000)
   --idle S                seconds the connections workload waits before the idle memory reading
                           (default 45: Node's heap gives memory back some 20 s after traffic stops; quick 2)
+  --registering N         connections registering at once in the registration flood (default 16)
   --payload BYTES         message text size (default 64)
   --workers N             receiver threads of the load generator (default 2)
   --peers LIST|none       peers to compare with (default redis,irc,irc-ping), or none;
@@ -106,6 +112,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
       pairs: { type: 'string' },
       connections: { type: 'string' },
       payload: { type: 'string' },
+      registering: { type: 'string' },
       workers: { type: 'string' },
       peers: { type: 'string' },
       server: { type: 'string' },
@@ -143,6 +150,8 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
     receiverWorkers: positive(values.workers, '--workers', 2),
     fanoutLadder: profile.fanoutLadder,
     directLadder: profile.directLadder,
+    registrationScales: profile.registrationScales,
+    registrationConnections: positive(values.registering, '--registering', 16),
     server: values.server === undefined ? undefined : parseLoopback(values.server),
     maxQueue: positive(values['max-queue'], '--max-queue', 64 * 1024 * 1024),
     profileDir: values.profile,

@@ -20,6 +20,7 @@ import {
   type GroupName,
   type Limits,
   type Selection,
+  type Target,
 } from '../conformance/index.js';
 import { OptionError, parseIntegerAtLeast, parsePositiveInteger, parsePositiveNumber, withUsage, type CommandInfo } from './options.js';
 
@@ -53,11 +54,17 @@ Exit code: 0 all selected checks passed, 1 some failed, 2 bad options, 3 target 
 `;
 
 interface CommandLine {
-  target: ReturnType<typeof parseTarget>;
+  target: Target;
   selection: Selection;
   json?: string;
   replyMs: number;
   limits: Partial<Limits>;
+}
+
+function targetOption(value: string): Target {
+  const target = parseTarget(value);
+  if (target === undefined) throw new OptionError(`bad target ${JSON.stringify(value)}: expected <host>:<port>, e.g. 127.0.0.1:5151`);
+  return target;
 }
 
 function groupList(value: string | undefined, option: string): GroupName[] | undefined {
@@ -113,7 +120,7 @@ function parseCommandLine(args: string[]): CommandLine | 'help' {
   if (only) selection.only = only;
   if (skip) selection.skip = skip;
   const line: CommandLine = {
-    target: parseTarget(positionals[0]!),
+    target: targetOption(positionals[0]!),
     selection,
     replyMs: v.timeout === undefined ? DEFAULT_TIMEOUTS.replyMs : parsePositiveInteger(v.timeout, 'timeout'),
     limits,

@@ -40,6 +40,11 @@ Options:
 Secure extension (docs/PROTOCOL.md section 9; REGISTER/AUTH/KEYS/EMSG are always on):
   --registry FILE     keep registered identity keys in FILE, written atomically (default: memory only)
   --realm NAME        server name bound into login proofs (default: the host name)
+  --max-registered N  ids the registry may hold; REGISTER beyond gets ERR 508 (default ${SERVER_DEFAULTS.maxRegistered})
+  --register-limit N  registrations per client address (IPv6: per /64) per hour, across its
+                      connections; beyond: ERR 427; 0 = no limit (default ${SERVER_DEFAULTS.registerLimit})
+  --require-tls-login refuse REGISTER and AUTH (ERR 426) on connections without TLS; plain LOGIN
+                      of unregistered ids is unaffected (use it with --tls)
   --tls               serve TLS 1.3 only; needs --cert and --key (scripts/make-lab-ca.sh makes them)
   --cert FILE         server certificate chain, PEM
   --key FILE          server private key, PEM
@@ -64,6 +69,9 @@ function parseCommandLine(args: string[]): ServerConfig | 'help' {
       'log-text': { type: 'boolean' },
       registry: { type: 'string' },
       realm: { type: 'string' },
+      'max-registered': { type: 'string' },
+      'register-limit': { type: 'string' },
+      'require-tls-login': { type: 'boolean' },
       tls: { type: 'boolean' },
       cert: { type: 'string' },
       key: { type: 'string' },
@@ -91,6 +99,9 @@ function parseCommandLine(args: string[]): ServerConfig | 'help' {
     maxQueue,
     rateLimit: orDefault(values['rate-limit'], d.rateLimit, (v) => parseNonNegativeNumber(v, 'rate-limit')),
     logText: values['log-text'] ?? d.logText,
+    maxRegistered: orDefault(values['max-registered'], d.maxRegistered, (v) => parsePositiveInteger(v, 'max-registered')),
+    registerLimit: orDefault(values['register-limit'], d.registerLimit, (v) => parseIntegerAtLeast(v, 'register-limit', 0)),
+    requireTlsLogin: values['require-tls-login'] ?? d.requireTlsLogin,
     ...secureOptions(values),
   };
 }

@@ -9,7 +9,7 @@ export async function loadClientTls(files: { ca?: string | undefined; keylog?: s
     try {
       ca = await readFile(files.ca);
     } catch (error) {
-      throw new Error(`cannot read --ca ${files.ca}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new Error(`cannot read --ca ${files.ca}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
     }
   }
   return { ca, keylog: files.keylog === undefined ? undefined : await openKeylog(files.keylog) };

@@ -53,6 +53,7 @@ export class Probe {
         code === 'TIMEOUT'
           ? `connect to ${target.host}:${target.port} timed out after ${timeoutMs} ms`
           : `cannot connect to ${target.host}:${target.port}: ${code ?? message}`,
+        { cause: error },
       );
     }
     return new Probe(name, socket);

@@ -125,7 +125,6 @@ class ScriptRun {
     throw new CheckFailure(`nothing more at ${client} within ${ms} ms`, describeGot(client, got, ms));
   }
 
-
   #forget(client: string): void {
     this.#closedClients.add(client);
     const at = this.#loggedIn.indexOf(client);

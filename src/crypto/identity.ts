@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { x25519Agree } from './x25519.js';
 import { x25519PrivateFromSeed } from './identity-x25519.js';
-import { decodeBase64, encodeBase64, publicKeyFromBase64, rawPublicKey } from './raw-keys.js';
+import { decodeBase64, encodeBase64, publicKeyFromRaw, rawPublicKey } from './raw-keys.js';
+import { ed25519KeyWeakness, ed25519SignatureWeakness, type KeyWeakness } from './weak-keys.js';
 
 /** An Ed25519 identity key pair: the long-term key that stands for a user. */
 export class IdentityKey {
@@ -46,11 +47,17 @@ export class IdentityKey {
   }
 }
 
-/** True when `signature` (base64) is `publicKey`'s (base64) Ed25519 signature of `data`. Never throws. */
+/**
+ * True when `signature` (base64) is `publicKey`'s (base64) Ed25519 signature of `data`, verified
+ * strictly: a weak key (small order, non-canonical) or a weak signature (small-order or
+ * non-canonical R, S >= L) never verifies, whatever OpenSSL would say. Never throws.
+ */
 export function verifyIdentitySignature(publicKey: string, data: Uint8Array, signature: string): boolean {
-  const key = publicKeyFromBase64('Ed25519', publicKey);
+  const raw = decodeBase64(publicKey);
   const sig = decodeBase64(signature);
-  if (key === undefined || sig === undefined || sig.length !== 64) return false;
+  if (raw === undefined || sig === undefined || ed25519KeyWeakness(raw) !== undefined || ed25519SignatureWeakness(sig) !== undefined) return false;
+  const key = publicKeyFromRaw('Ed25519', raw);
+  if (key === undefined) return false;
   try {
     return verify(null, data, key, sig);
   } catch {
@@ -58,7 +65,14 @@ export function verifyIdentitySignature(publicKey: string, data: Uint8Array, sig
   }
 }
 
-/** True for a base64 string that decodes to a valid Ed25519 public key. */
+/** True for a base64 string that decodes to an Ed25519 public key OpenSSL imports (weak or not: see identityKeyWeakness). */
 export function isIdentityPublicKey(text: string): boolean {
-  return publicKeyFromBase64('Ed25519', text) !== undefined;
+  const raw = decodeBase64(text);
+  return raw !== undefined && publicKeyFromRaw('Ed25519', raw) !== undefined;
+}
+
+/** Why a (valid base64) identity key must be refused: small order, non-canonical, off the curve; undefined when fine. */
+export function identityKeyWeakness(text: string): KeyWeakness | undefined {
+  const raw = decodeBase64(text);
+  return raw === undefined ? 'non-canonical encoding' : ed25519KeyWeakness(raw);
 }

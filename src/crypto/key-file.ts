@@ -50,6 +50,6 @@ export async function loadIdentity(path: string): Promise<IdentityKey> {
   try {
     return IdentityKey.fromPem(pem);
   } catch (error) {
-    throw new Error(`key file ${path} holds no Ed25519 private key: ${(error as Error).message}`);
+    throw new Error(`key file ${path} holds no Ed25519 private key: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -69,7 +69,7 @@ export class AgentConnection {
         return connection;
       } catch (error) {
         if (Date.now() > deadline) {
-          throw new Error(`agent ${address.host}:${address.port} unreachable: ${(error as Error).message}`);
+          throw new Error(`agent ${address.host}:${address.port} unreachable: ${(error as Error).message}`, { cause: error });
         }
         await sleep(250);
       }

@@ -92,7 +92,7 @@ async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<st
   if (options.signal?.aborted) return { exitCode: INTERRUPTED };
   log(`starting the lab: scenario ${options.scenario}${options.wan ? ', wan' : ''}${options.remote ? `, server ${options.remote.host}:${options.remote.port}` : ''}`);
   const up = run(['up', '--no-build'], { stdout: 'inherit', stderr: 'inherit' });
-  let exitCode = 1;
+  let exitCode: number;
   try {
     exitCode = await waitForRunner(up, options, log);
     if (exitCode === RUNNER_NEVER_STARTED) {

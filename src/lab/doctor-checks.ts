@@ -1,5 +1,9 @@
 import { execa } from 'execa';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CaptureError, findProgram, startCapture } from '../scenario/capture.js';
 import { BASE_IMAGES, imageExists } from './base-images.js';
 import { engineVersion, findCompose } from './compose-command.js';
 import { dockerNetworks, hostAddresses, LAB_SUBNET, labNetworkClashes } from './lab-network.js';
@@ -113,24 +117,31 @@ export async function checkPort(port: number): Promise<CheckResult> {
   return warn(name, `cannot listen: ${error.message}`);
 }
 
-/** Can tcpdump capture here (root, or cap_net_raw)? Started on lo for an instant, then stopped. */
+/**
+ * Can `--capture` capture here? The same choice of program and loopback interface as a scenario
+ * run (tcpdump, else dumpcap, else tshark; lo, lo0 or Npcap's loopback adapter), started for an
+ * instant on a port nobody uses, then stopped.
+ */
 export async function checkCapturePermission(): Promise<CheckResult> {
   const name = 'capture permission';
-  const child = execa('tcpdump', ['-i', 'lo', '-c', '1', '-w', '/dev/null', 'tcp port 9'], {
-    reject: false,
-    all: true,
-    timeout: 10_000,
-  });
-  let output = '';
-  child.all?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    if (output.includes('listening on')) child.kill('SIGINT');
-  });
-  const result = await child;
-  if (output.includes('listening on')) return ok(name, 'tcpdump can capture on lo');
-  if (result.failed && /ENOENT/.test(String(result.message))) return fail(name, 'tcpdump is missing: apt-get install tcpdump');
-  const reason = output.trim().split('\n').pop() ?? String(result.message);
-  return fail(name, `tcpdump cannot capture (${reason}): run as root, or sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v tcpdump)"`);
+  const dir = await mkdtemp(join(tmpdir(), 'chatmsg-doctor-'));
+  try {
+    const capture = await startCapture(join(dir, 'check.pcap'), '127.0.0.1', 9);
+    await capture.stop();
+    return ok(name, `${capture.what} can capture (npm run scenario -- --capture uses it)`);
+  } catch (error) {
+    if (error instanceof CaptureError) return fail(name, error.message);
+    throw error;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** tcpdump is needed only where neither dumpcap nor tshark (Wireshark's) can capture instead. */
+async function checkTcpdump(): Promise<CheckResult> {
+  const wireshark = (await findProgram('dumpcap')) ?? (await findProgram('tshark'));
+  const install = process.platform === 'linux' ? 'apt-get install tcpdump' : 'not needed: Wireshark\'s dumpcap captures instead';
+  return checkTool('tcpdump', ['--version'], wireshark === undefined, install);
 }
 
 /** Every check, in the order they are printed. */
@@ -138,7 +149,7 @@ export async function runChecks(port: number): Promise<CheckResult[]> {
   return [
     checkNode(),
     ...(await checkDocker()),
-    await checkTool('tcpdump', ['--version'], true, 'apt-get install tcpdump'),
+    await checkTcpdump(),
     await checkTool('tshark', ['--version'], false, 'apt-get install tshark (capture checks and analysis)'),
     await checkPort(port),
     await checkCapturePermission(),

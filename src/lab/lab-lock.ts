@@ -7,8 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * One Docker lab at a time per machine: the lab has fixed addresses, a fixed bridge name and one
  * Compose project, so a second run would tear down the first. The lock is a folder (mkdir is
  * atomic) holding the owner's pid; a lock whose owner has died is taken over.
+ * In /tmp itself, not os.tmpdir(): that follows TMPDIR, which differs between users and test runs
+ * (the suite gives each run its own), while the Docker engine and its networks are the machine's.
  */
-export const LAB_LOCK_DIR = join(tmpdir(), 'chatmsg-lab.lock');
+export const LAB_LOCK_DIR = join(process.platform === 'win32' ? tmpdir() : '/tmp', 'chatmsg-lab.lock');
 
 function alive(pid: number): boolean {
   try {

@@ -18,7 +18,11 @@ export const ERRORS = {
   ALREADY_REGISTERED: { code: 422, name: 'already-registered', reason: 'this id is already registered to a key' },
   NOT_REGISTERED: { code: 423, name: 'not-registered', reason: 'this id is not registered' },
   NO_KEYS: { code: 424, name: 'no-keys', reason: 'that client has published no encryption keys' },
+  WEAK_KEY: { code: 425, name: 'weak-key', reason: 'key refused: small order or not in canonical encoding' },
+  TLS_REQUIRED: { code: 426, name: 'tls-required', reason: 'this server takes REGISTER and AUTH over TLS only' },
+  REGISTRATION_LIMIT: { code: 427, name: 'registration-limit', reason: 'too many registrations from your address, try later' },
   STORAGE_FAILED: { code: 507, name: 'storage-failed', reason: 'the server could not save the registry, try again' },
+  REGISTRY_FULL: { code: 508, name: 'registry-full', reason: 'the registry is full: no new ids' },
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

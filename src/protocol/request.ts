@@ -106,4 +106,3 @@ export function encodeRequest(request: Request): string {
   }
 }
 
-

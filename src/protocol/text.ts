@@ -35,7 +35,7 @@ export function decodeLine(bytes: Uint8Array): TextCheck {
  * C1 controls become visible escapes such as \x1b, never raw bytes that a terminal would obey.
  */
 export function escapeForTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
 }

@@ -1,4 +1,12 @@
 import { execa } from 'execa';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CAPTURE_PROGRAMS, captureArgs, chooseInterface, closingReport, installHint, NO_PERMISSION, parseInterfaceList, permissionHint,
+  READY, wiresharkFolders, type CaptureProgram, type ListedInterface,
+} from './capture-tools.js';
 
 /** Why a capture could not start: one line for people, with the fix. */
 export class CaptureError extends Error {
@@ -7,36 +15,75 @@ export class CaptureError extends Error {
 
 export interface PacketCapture {
   file: string;
-  /** Stops tcpdump (it flushes on SIGINT) and returns its closing report, e.g. `42 packets captured`. */
+  /** The program and interface, e.g. `tcpdump on lo`. */
+  what: string;
+  /** Stops the program (it flushes on SIGINT) and returns its closing report, e.g. `42 packets captured`. */
   stop(): Promise<string>;
 }
 
-/** Loopback for a server on 127.0.0.0/8 or localhost; every interface otherwise. */
-export function captureInterface(host: string): string {
-  return host === 'localhost' || host.startsWith('127.') || host === '::1' ? 'lo' : 'any';
+export interface CaptureOptions {
+  /** Use this program instead of the first of tcpdump, dumpcap, tshark that is installed. */
+  program?: CaptureProgram | undefined;
+  platform?: NodeJS.Platform | undefined;
 }
 
-const READY = /listening on /;
-const PERMISSION = /permission|not permitted|You don't have/i;
 const START_TIMEOUT_MS = 10_000;
 /**
- * tcpdump's kernel buffer (-B, KiB). The default 2 MiB overflowed ("dropped by kernel") when a
- * broadcast burst met a busy 2-core machine; 32 MiB absorbs such a burst while tcpdump catches up.
+ * dumpcap and tshark have no immediate mode: the kernel may hold packets for up to a read timeout
+ * before handing them over. Before stopping them we wait until the file stops growing for longer.
  */
-export const CAPTURE_BUFFER_KIB = '32768';
+const SETTLE_MS = 600;
+
+/** The program's path: on PATH, else in the folders Wireshark's installers use. */
+export async function findProgram(program: CaptureProgram, platform: NodeJS.Platform = process.platform): Promise<string | undefined> {
+  const exe = platform === 'win32' ? `${program}.exe` : program;
+  const folders = [...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean), ...wiresharkFolders(platform)];
+  for (const folder of folders) {
+    const candidate = join(folder, exe);
+    try {
+      await access(candidate, platform === 'win32' ? constants.F_OK : constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** The first capture program that is installed (or the one asked for), with its path. */
+export async function findCaptureProgram(options: CaptureOptions = {}): Promise<{ program: CaptureProgram; path: string }> {
+  const platform = options.platform ?? process.platform;
+  for (const program of options.program ? [options.program] : CAPTURE_PROGRAMS) {
+    const path = await findProgram(program, platform);
+    if (path) return { program, path };
+  }
+  const wanted = options.program ?? CAPTURE_PROGRAMS.join(', ');
+  throw new CaptureError(`--capture needs a capture program (looked for ${wanted}): ${installHint(platform)}`);
+}
+
+/** The program's own interface list (`-D`); empty when it cannot list (no permission, no driver). */
+async function listInterfaces(path: string): Promise<ListedInterface[]> {
+  const result = await execa(path, ['-D'], { reject: false, timeout: 20_000 });
+  return parseInterfaceList(String(result.stdout));
+}
 
 /**
- * Records the traffic of one TCP server (host and port) into a pcap with tcpdump. Resolves only
- * once tcpdump reports that it is capturing, so no packet of the run is missed.
+ * Records the traffic of one TCP server (host and port) into a pcap with tcpdump, dumpcap or
+ * tshark (the first installed), on the loopback interface of this platform. Resolves only once the
+ * program reports that it is capturing, so no packet of the run is missed.
  */
-export async function startCapture(file: string, host: string, port: number): Promise<PacketCapture> {
-  const iface = captureInterface(host);
+export async function startCapture(file: string, host: string, port: number, options: CaptureOptions = {}): Promise<PacketCapture> {
+  const platform = options.platform ?? process.platform;
+  const { program, path } = await findCaptureProgram(options);
+  // Linux and macOS name their loopback; on Windows only the program's list tells Npcap's adapter.
+  const listed = platform === 'win32' ? await listInterfaces(path) : [];
+  const choice = chooseInterface(host, platform, listed);
+  if ('problem' in choice) throw new CaptureError(choice.problem);
+  const { iface } = choice;
   // Both ends named: a bare `port N` would also catch other connections that happen to use N
   // as their ephemeral source port.
   const filter = `tcp and ((src host ${host} and src port ${port}) or (dst host ${host} and dst port ${port}))`;
-  // --immediate-mode: packets reach tcpdump at once, not in blocks the kernel hands over up to a
-  // second later (a stop in between would lose them); -U: each packet is written as it comes.
-  const child = execa('tcpdump', ['-i', iface, '--immediate-mode', '-U', '-B', CAPTURE_BUFFER_KIB, '-n', '-w', file, filter], {
+  const child = execa(path, captureArgs(program, iface, file, filter), {
     buffer: false,
     reject: false,
     stdin: 'ignore',
@@ -48,33 +95,44 @@ export async function startCapture(file: string, host: string, port: number): Pr
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new CaptureError(`tcpdump did not start capturing within ${START_TIMEOUT_MS}ms: ${said()}`));
+      reject(new CaptureError(`${program} did not start capturing within ${START_TIMEOUT_MS}ms: ${said()}`));
     }, START_TIMEOUT_MS);
     child.stderr!.on('data', (chunk: string) => {
       stderr += chunk;
-      if (READY.test(stderr)) {
+      if (READY[program].test(stderr)) {
         clearTimeout(timer);
         resolve();
       }
     });
     void child.then((result) => {
       clearTimeout(timer);
-      // A command that cannot be spawned fails with the ENOENT of spawn in its message.
-      if (result.failed && /ENOENT/.test(String((result as { message?: string }).message))) {
-        reject(new CaptureError('--capture needs tcpdump, which is not installed (Debian/Ubuntu: sudo apt-get install tcpdump)'));
-      } else if (PERMISSION.test(stderr)) {
-        reject(new CaptureError(`tcpdump may not capture on ${iface}: run as root, or allow it once with: sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v tcpdump)" (${said()})`));
+      if (NO_PERMISSION.test(stderr)) {
+        reject(new CaptureError(`${program} may not capture on ${iface}: ${permissionHint(platform, program)} (${said()})`));
       } else {
-        reject(new CaptureError(`tcpdump stopped before capturing (exit ${result.exitCode}): ${said()}`));
+        reject(new CaptureError(`${program} stopped before capturing (exit ${result.exitCode}): ${said()}`));
       }
     });
   });
   return {
     file,
+    what: `${program} on ${iface}`,
     async stop() {
+      if (program !== 'tcpdump') await settle(file);
       child.kill('SIGINT');
       await child;
-      return stderr.split('\n').find((line) => /packets captured/.test(line))?.trim() ?? '';
+      return closingReport(stderr);
     },
   };
+}
+
+/** Waits until the file has not grown for SETTLE_MS (at most 5 s). */
+async function settle(file: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  let size = -1;
+  for (;;) {
+    const now = await stat(file).then((s) => s.size, () => 0);
+    if (now === size || Date.now() > deadline) return;
+    size = now;
+    await sleep(SETTLE_MS);
+  }
 }

@@ -55,7 +55,7 @@ export async function runLocalScenario(scenario: Scenario, options: LocalRunOpti
       capture = await startCapture(join(options.evidenceDir, CAPTURE_FILE), address.host, address.port).catch((error: unknown) => {
         throw error instanceof CaptureError ? new LocalSetupError(`--capture: ${error.message}`) : error;
       });
-      say(`capture: tcpdump is recording tcp port ${address.port} into ${capture.file}`);
+      say(`capture: ${capture.what} is recording tcp port ${address.port} into ${capture.file}`);
     }
     const run = await runScenario(scenario, {
       launcher: new LocalClientLauncher(),

@@ -17,6 +17,12 @@ export interface ServerConfig {
   logText: boolean;
   /** The secure extension's registry of identity keys (--registry); in memory only when absent. */
   registry?: string | undefined;
+  /** Ids the registry may hold (--max-registered), with or without a file. */
+  maxRegistered: number;
+  /** Registrations per client address (IPv6: per /64) per hour (--register-limit); 0 = no limit. */
+  registerLimit: number;
+  /** Refuse REGISTER and AUTH on connections without TLS (--require-tls-login). */
+  requireTlsLogin: boolean;
   /** Names this server in login proofs (--realm); the host name by default. */
   realm?: string | undefined;
   /** Serve TLS 1.3 with this certificate chain and key, PEM files (--tls --cert --key). */
@@ -38,6 +44,14 @@ export const SERVER_DEFAULTS = {
   maxQueue: 1024 * 1024,
   rateLimit: 50,
   logText: false,
+  /**
+   * A university's students and staff fit many times over, and the registry (about 200 bytes an
+   * id in memory, 150 in the file) stays a few MB.
+   */
+  maxRegistered: 10_000,
+  /** A class behind one NAT registers at the start of a lab; a flood from one address gets 100 ids an hour. */
+  registerLimit: 100,
+  requireTlsLogin: false,
 } as const;
 
 /** A client may send this many seconds' worth of requests at once before the rate limit bites. */

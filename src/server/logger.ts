@@ -39,6 +39,11 @@ export class Logger {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The logger's clock (milliseconds since the epoch): what throttles of log lines count time with. */
+  now(): number {
+    return this.#now();
+  }
+
   log(entry: LogEvent): void {
     let line = `${this.#timestamp()} ${entry.peer} ${entry.id ?? '-'} ${entry.event}`;
     if (entry.detail) line += ` ${entry.detail}`;

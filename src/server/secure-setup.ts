@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ServerConfig } from './config.js';
+import { identityKeyWeakness } from '../crypto/identity.js';
 import { openKeylog } from '../storage/keylog-file.js';
+import { RegistrationLimiter } from './registration-limiter.js';
 import { Registry } from './registry.js';
 import { secureVerbs } from './secure-verbs.js';
 import type { TransportTls } from './transport.js';
@@ -45,10 +47,19 @@ export async function prepareSecureServer(config: ServerConfig): Promise<SecureS
       throw new SetupError(`cannot open registry: ${(error as Error).message}`);
     }
     notes.push(`registry ${config.registry} (${registry.size} ids)`);
+    const weak = [...registry.users()].filter((user) => identityKeyWeakness(user.identityKey) !== undefined).map((user) => user.id);
+    if (weak.length > 0) {
+      notes.push(`${weak.length} registered ids have a weak identity key and can never log in (remove them from the registry): ${weak.slice(0, 10).join(' ')}`);
+    }
   }
   const realm = config.realm ?? hostname();
   notes.push(`realm ${realm}`);
-  const verbs = secureVerbs({ registry, realm });
+  notes.push(`at most ${config.maxRegistered} ids, ${config.registerLimit === 0 ? 'no per-address limit' : `${config.registerLimit} registrations per address per hour`}`);
+  if (config.requireTlsLogin) {
+    notes.push(config.tls === undefined ? 'REGISTER and AUTH need TLS, and this server has no --tls: every REGISTER and AUTH is refused' : 'REGISTER and AUTH over TLS only');
+  }
+  const limiter = config.registerLimit === 0 ? undefined : new RegistrationLimiter(config.registerLimit);
+  const verbs = secureVerbs({ registry, realm, requireTlsLogin: config.requireTlsLogin, maxRegistered: config.maxRegistered, limiter });
   if (config.tls === undefined) return { verbs, notes };
 
   const tlsMaterial: TransportTls = { cert: await readPem(config.tls.certFile, 'certificate'), key: await readPem(config.tls.keyFile, 'key') };

@@ -1,4 +1,5 @@
 import { encodeServer, type ErrorName, type ParseResult, type Request } from '../protocol/index.js';
+import { ErrorLogBudget } from './error-log-budget.js';
 import type { Logger } from './logger.js';
 import type { TokenBucket } from './rate-limiter.js';
 import type { Member, Router } from './router.js';
@@ -48,6 +49,10 @@ export class Session {
   #member: Member | undefined;
   /** Requests dropped by the rate limiter since the last one that passed (only the first is logged). */
   #dropped = 0;
+  /** Error lines of this session go to the log within this budget; the rest are counted. */
+  readonly #errorLog: ErrorLogBudget;
+  /** Called once when the connection is gone: extensions free what they hold for this session. */
+  readonly #closeListeners: (() => void)[] = [];
 
   constructor(options: SessionOptions) {
     this.router = options.router;
@@ -56,10 +61,16 @@ export class Session {
     this.#limiter = options.limiter;
     this.#verbs = options.verbs ?? CORE_VERBS;
     this.#loginTimeoutMs = options.loginTimeoutMs;
+    this.#errorLog = new ErrorLogBudget(options.logger.now());
   }
 
   get state(): SessionState {
     return this.#state;
+  }
+
+  /** `address:port` of the peer. */
+  get peer(): string {
+    return this.#link.peer;
   }
 
   /** The client-id once logged in. */
@@ -104,13 +115,15 @@ export class Session {
       this.fail('MALFORMED', `unknown verb ${request.verb}`);
       return;
     }
-    const { detail, text } = handler.describe?.(request) ?? {};
-    this.log(request.verb, detail, text);
+    // A request refused for the session's state is logged by its error line alone (which names
+    // the verb, within the error budget): a flood of them must not cost a log line each.
     if (handler.when === 'logged-in' && this.#state !== 'logged-in') {
       this.fail('NOT_LOGGED_IN', `${request.verb} needs LOGIN first`, request.verb);
     } else if (handler.when === 'logged-out' && this.#state === 'logged-in') {
       this.fail('CONFLICT', `this connection is already logged in as ${this.id}`, request.verb);
     } else {
+      const { detail, text } = handler.describe?.(request) ?? {};
+      this.log(request.verb, detail, text);
       handler.handle(this, request);
     }
   }
@@ -138,9 +151,16 @@ export class Session {
   /** The connection is gone, for whatever reason. A logged-in client counts as logged off: LEFT to others. */
   closed(reason: string): void {
     clearTimeout(this.#loginTimer);
+    this.#logSuppressed(this.#errorLog.flush());
     this.log('disconnect', reason);
     this.leave();
     this.#state = 'closed';
+    for (const listener of this.#closeListeners.splice(0)) listener();
+  }
+
+  /** Runs `listener` once when the connection is gone (an extension frees what it holds for the session). */
+  onClose(listener: () => void): void {
+    this.#closeListeners.push(listener);
   }
 
   // ---- for verb handlers ----
@@ -152,7 +172,13 @@ export class Session {
   /** Sends `ERR <code> <reason>[: detail]` and logs it. The connection stays open. */
   fail(error: ErrorName, detail?: string, verb?: string): void {
     const line = encodeServer.err(error, detail);
-    this.log(errorEvent(line), verb === undefined ? detail : `${verb} ${detail ?? ''}`.trimEnd());
+    const verdict = this.#errorLog.admit(this.#logger.now());
+    if (verdict.log) {
+      this.#logSuppressed(verdict.suppressedBefore);
+      this.log(errorEvent(line), verb === undefined ? detail : `${verb} ${detail ?? ''}`.trimEnd());
+    } else {
+      this.#logSuppressed(verdict.summary ?? 0);
+    }
     this.reply(line);
   }
 
@@ -185,6 +211,11 @@ export class Session {
 
   log(event: string, detail?: string, text?: string): void {
     this.#logger.log({ peer: this.#link.peer, id: this.id, event, detail, text });
+  }
+
+  /** One line for `count` errors of this session that were answered but not logged. */
+  #logSuppressed(count: number): void {
+    if (count > 0) this.log('summary', `${count} more bad lines from ${this.#link.peer} suppressed`);
   }
 
   /** The rate limiter's verdict; a dropped request gets ERR 429. */

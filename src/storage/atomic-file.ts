@@ -7,12 +7,21 @@ import { basename, dirname, join } from 'node:path';
  * the target (atomic on POSIX), then fsync the directory so the rename itself is durable.
  */
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  await writeChunksAtomic(path, [data], mode);
+}
+
+/**
+ * writeFileAtomic for content made piece by piece: each chunk is written (and the next one
+ * made) only after the previous write finished, so a large file never blocks the event loop
+ * for longer than one chunk takes to make.
+ */
+export async function writeChunksAtomic(path: string, chunks: Iterable<string | Buffer>, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   // One temporary per process: two writers of the same file in one process are serialised by the caller.
   const temp = join(dir, `${TEMPORARY.prefix(path)}${process.pid}${TEMPORARY.suffix}`);
   const file = await open(temp, 'w', mode);
   try {
-    await file.writeFile(data);
+    for (const chunk of chunks) await file.writeFile(chunk);
     await file.sync();
   } catch (error) {
     await file.close();

@@ -5,8 +5,8 @@ import { headerFields } from '../../src/analyze/header-fields.js';
 import { renderMarkdownReport } from '../../src/analyze/markdown-report.js';
 import { renderSequenceSvg } from '../../src/analyze/sequence-svg.js';
 import { parseScenario } from '../../src/scenario/parser.js';
-import { SEGMENTED_PCAP, SEGMENTED_SCENARIO } from './fixture.js';
 import { requireTool } from '../helpers/tools.js';
+import { SEGMENTED_PCAP, SEGMENTED_SCENARIO } from './fixture.js';
 
 const tshark = await requireTool('tshark');
 

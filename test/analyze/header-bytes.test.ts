@@ -5,8 +5,8 @@ import { headerFields } from '../../src/analyze/header-fields.js';
 import { frameBytes } from '../wireshark/helpers/pcap-file.js';
 import { RawPeer } from '../wireshark/helpers/raw-peer.js';
 import { captureServerRun, type CapturedRun } from '../wireshark/helpers/captured-run.js';
-import { SEGMENTED_PCAP } from './fixture.js';
 import { requireTool } from '../helpers/tools.js';
+import { SEGMENTED_PCAP } from './fixture.js';
 
 const tshark = await requireTool('tshark');
 const capture = await requireTool('tcpdump', 'root', 'tshark');

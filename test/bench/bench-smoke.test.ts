@@ -89,6 +89,25 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
     expect(ours!.broadcast.sent).toBe(1);
     expect(ours!.broadcast.deliveries).toBe(300);
   });
+
+  it('registration: a flood of real REGISTER + PROVE against a registry of 1000 ids while another client PINGs', async () => {
+    const { report, stdout } = await bench('registration', ['--only', 'registration', '--registering', '4']);
+    expect(report.failures).toEqual([]);
+    const [flood] = report.registration;
+    expect(flood!.registeredBefore).toBe(1000);
+    expect(flood!.registered).toBeGreaterThan(0);
+    expect(flood!.errors).toBe(0);
+    expect(flood!.series.reduce((a, b) => a + b, 0)).toBe(flood!.registered);
+    for (const ping of [flood!.pingIdle, flood!.pingFlood]) {
+      expect(ping.count).toBeGreaterThan(0);
+      expect(ping.p50Ms).toBeLessThanOrEqual(ping.p99Ms);
+      expect(ping.p99Ms).toBeLessThanOrEqual(ping.maxMs);
+    }
+    // Every registration of the flood is on disk (snapshot of the 1000, journal of the rest).
+    expect(flood!.fileBytes).toBeGreaterThan(1000 * 100);
+    expect(stdout).toMatch(/## Registration flood \(--registry, 4 connections registering\)/);
+    expect(stdout).toMatch(/\| 1\.0 k \| \d+ in 1 s \|/);
+  });
 });
 
 const peers = await requireTool('redis-server', 'ngircd');

@@ -42,7 +42,6 @@ describe('SecureChat never encrypts twice under one (key, nonce), whatever the s
           const pair = `${key.toString('hex')}/${nonce.toString('hex')}`;
           used.set(pair, (used.get(pair) ?? 0) + 1);
         });
-        let emsgs = 0;
         let alice = new ScriptedConnection('alice', keyFile, keysFor);
         const connections = [alice];
         try {
@@ -75,7 +74,7 @@ describe('SecureChat never encrypts twice under one (key, nonce), whatever the s
             }
             await alice.settle();
           }
-          emsgs = connections.reduce((n, c) => n + c.sent.filter((line) => line.startsWith('EMSG bob ')).length, 0);
+          const emsgs = connections.reduce((n, c) => n + c.sent.filter((line) => line.startsWith('EMSG bob ')).length, 0);
           // Not vacuous: every /e went out, each sealed once.
           expect(emsgs).toBe(sent);
           expect(seals).toBe(emsgs);

@@ -55,7 +55,8 @@ export default class SkipSummaryReporter implements Reporter {
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const skipped = [...allTests(modules)]
-      .filter((test) => test.result().state === 'skipped')
+      // A test in a skipped suite inside a skipped suite ends the run 'pending': it never ran either.
+      .filter((test) => ['skipped', 'pending'].includes(test.result().state))
       .map((test) => ({ fullName: test.fullName, file: test.module.relativeModuleId }));
     const { lines, silent } = summarize(skipped);
     const log = this.#vitest?.logger;

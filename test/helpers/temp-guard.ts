@@ -10,13 +10,24 @@ import { join } from 'node:path';
 
 export const LEFTOVERS_HEADING = 'Left behind in the temporary folder';
 
+/**
+ * Set while a guard holds the run's folder: each vitest project runs the global setup, one guard is
+ * enough. On globalThis of vitest's own process (not in the environment, which the test workers
+ * inherit: a test of this guard must get a guard of its own).
+ */
+const GUARDED = Symbol.for('chatmsg.test-run-tmpdir');
+const run = globalThis as { [GUARDED]?: string };
+
 export default async function setup(): Promise<() => Promise<void>> {
+  if (run[GUARDED] !== undefined) return async () => {};
   const outer = process.env['TMPDIR'];
   const dir = await mkdtemp(join(tmpdir(), 'chatmsg-test-run-'));
   // Like /tmp itself: tests that run a process as another user (nobody) make folders in it.
   await chmod(dir, 0o1777);
   process.env['TMPDIR'] = dir;
+  run[GUARDED] = dir;
   return async () => {
+    delete run[GUARDED];
     if (outer === undefined) delete process.env['TMPDIR'];
     else process.env['TMPDIR'] = outer;
     const left = (await readdir(dir)).sort();

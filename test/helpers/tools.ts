@@ -49,6 +49,8 @@ const SETUP_MACHINE = 'sudo bash scripts/setup-machine.sh';
 export const TOOLS = {
   tshark: { missing: 'tshark not installed', install: apt('tshark'), isPresent: () => onPath('tshark') },
   tcpdump: { missing: 'tcpdump not installed', install: apt('tcpdump'), isPresent: () => onPath('tcpdump') },
+  // Wireshark's capture program: Debian's wireshark-common, which tshark brings.
+  dumpcap: { missing: 'dumpcap not installed', install: apt('tshark'), isPresent: () => onPath('dumpcap') },
   // scripts/make-lab-ca.sh makes the lab's certificates with it.
   openssl: { missing: 'openssl not installed', install: apt('openssl'), isPresent: () => onPath('openssl') },
   shellcheck: { missing: 'shellcheck not installed', install: apt('shellcheck'), isPresent: () => onPath('shellcheck') },
@@ -88,7 +90,7 @@ export interface ToolCheck {
 
 export const SKIP_MARK = /\(skipped: ([^)]+)\)/g;
 
-export const inCi = (): boolean => process.env['CI'] === 'true';
+const inCi = (): boolean => process.env['CI'] === 'true';
 
 /** Checks `tools`; see the top of this file. Throws under CI=true when one is missing. */
 export async function requireTool(...tools: ToolName[]): Promise<ToolCheck> {

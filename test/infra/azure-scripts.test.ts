@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { AZURE_DIR, azEnvironment, bundleServer, REPO_ROOT, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { AZURE_DIR, azEnvironment, bundleServer, REPO_ROOT, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
 
 // The scripts' own logic with `az` replaced by fake-az.sh (Azure is out of reach here), against a REAL
 // CHAT-MSG server on 127.0.0.1 standing in for the VM's public address.

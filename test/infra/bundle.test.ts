@@ -3,8 +3,8 @@ import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probeServer } from '../../src/client/health-probe.js';
-import { bundleServer, REPO_ROOT } from './azure-helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { bundleServer, REPO_ROOT } from './azure-helpers.js';
 
 // The one file the VM gets: it must run alone, with nothing of the repository around it.
 describe('npm run bundle (scripts/bundle-server.mjs)', () => {

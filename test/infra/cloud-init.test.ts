@@ -4,9 +4,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { requireTool } from '../helpers/tools.js';
 import { AZURE_DIR, bundleServer, renderCloudInit, writeFilesOf } from './azure-helpers.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
 
 const cloudInit = await requireTool('cloud-init');
 

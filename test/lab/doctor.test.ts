@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { clearStaleLabNetwork } from '../../src/lab/compose-run.js';
 import { checkNode } from '../../src/lab/doctor-checks.js';
 import { acquireLabLock } from '../../src/lab/lab-lock.js';
-import { requireTool } from '../helpers/tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { requireTool } from '../helpers/tools.js';
 
 const DOCTOR = fileURLToPath(new URL('../../dist/cli/doctor.js', import.meta.url));
 const COMPOSE = fileURLToPath(new URL('../../dist/cli/compose.js', import.meta.url));

@@ -1,10 +1,12 @@
 import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { acquireLabLock } from '../../src/lab/lab-lock.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
+const LAB_LOCK = fileURLToPath(new URL('../../dist/lab/lab-lock.js', import.meta.url));
 const lockPath = async () => join(await makeTempDir('lab-lock-'), 'lock');
 
 describe('lab lock', () => {
@@ -28,5 +30,13 @@ describe('lab lock', () => {
     const release = await acquireLabLock(1000, (pid) => waits.push(pid), dir);
     expect(waits).toEqual([]);
     await release();
+  });
+
+  it('is one lock for the machine, whatever TMPDIR a run has (the suite gives each run its own)', async () => {
+    const lockOf = async (tmp: string) =>
+      (await execa(process.execPath, ['--input-type=module', '-e', `console.log((await import(${JSON.stringify(LAB_LOCK)})).LAB_LOCK_DIR)`], { env: { TMPDIR: tmp } })).stdout;
+    const [one, other] = [await lockOf(await makeTempDir('lab-lock-tmp-')), await lockOf(await makeTempDir('lab-lock-tmp-'))];
+    expect(one).toBe(other);
+    expect(one).toMatch(/chatmsg-lab\.lock$/);
   });
 });

@@ -68,14 +68,12 @@ export class FakeLauncher implements ClientLauncher {
 export class FakeClient {
   readonly name: string;
   readonly driver: ClientDriver;
-  readonly #behaviour: FakeBehaviour;
   readonly #onLine: (line: string) => void;
   #ended: ((exit: ClientExit) => void) | undefined;
   #exit: ClientExit | undefined;
 
   constructor(name: string, behaviour: FakeBehaviour, onLine: (line: string) => void, sent: (from: string, line: string) => void) {
     this.name = name;
-    this.#behaviour = behaviour;
     this.#onLine = onLine;
     const exited = new Promise<ClientExit>((resolve) => (this.#ended = resolve));
     this.driver = {

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/parser.js';
 import { runScenario, type RunOptions } from '../../src/scenario/runner.js';
 import { STEP_HANDLERS } from '../../src/scenario/step-handlers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { FakeLauncher, type FakeBehaviour, type FakeReplies } from './fake-launcher.js';
 
 // The runner and its step handlers against fake clients: no processes, no server.
@@ -155,7 +155,7 @@ describe('runScenario with fake clients', () => {
   it('a client that ends while a step waits: the failure says how it ended and its last stderr line', async () => {
     const launcher = new FakeLauncher({ replies: chat() });
     const running = runScenario(scenario('alice', 'alice< OK LOGIN alice'), { launcher, server: SERVER, waits: WAITS });
-    await sleep(20);
+    await waitUntil(() => launcher.launches.some((launch) => launch.name === 'alice'), 'alice is launched');
     launcher.client('alice').exit(3, null, 'chatmsg-client: something\nchatmsg-client: connection refused\n');
     const { result } = await running;
     expect(result.failure).toMatchObject({ where: lineOf(0), got: 'nothing; the client exited with code 3: chatmsg-client: connection refused' });

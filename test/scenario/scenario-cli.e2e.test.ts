@@ -219,10 +219,10 @@ describe('scenario command options', () => {
     }
   });
 
-  it('--capture without tcpdump fails loudly instead of skipping the capture', async () => {
-    // A PATH where no tcpdump can be found.
+  it('--capture without tcpdump, dumpcap or tshark fails loudly instead of skipping the capture', async () => {
+    // A PATH where no capture program can be found.
     const run = await scenario(['basic', '--capture'], { PATH: out });
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain('chatmsg-scenario: --capture: --capture needs tcpdump, which is not installed');
+    expect(run.stderr).toContain('chatmsg-scenario: --capture: --capture needs a capture program (looked for tcpdump, dumpcap, tshark): install tcpdump (Debian/Ubuntu: sudo apt-get install tcpdump)');
   });
 });

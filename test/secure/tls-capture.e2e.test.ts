@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTshark } from '../../src/analyze/tshark.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { requireTool } from '../helpers/tools.js';
 import { captureLoopback } from '../wireshark/helpers/tcpdump.js';
+import { requireTool } from '../helpers/tools.js';
 import { startClient, type ChatClient } from './helpers/chat-client.js';
 import { workspace } from './helpers/workspace.js';
 
@@ -22,7 +22,7 @@ const clients: ChatClient[] = [];
 /** chatmsg.verb of every CHAT-MSG PDU tshark finds in the capture, with the given preferences. */
 async function verbs(pcap: string, port: number, keylog?: string): Promise<string[]> {
   const decode = ['-d', `tcp.port==${port},tls`, '-d', `tls.port==${port},chatmsg`, '-T', 'fields', '-e', 'chatmsg.verb', '-E', 'occurrence=a'];
-  const out = await runTshark(pcap, decode, { filter: 'chatmsg', prefs: keylog === undefined ? [] : [`tls.keylog_file:${keylog}`] });
+  const out = await runTshark(pcap, decode, { filter: 'chatmsg', keylog });
   return out.split('\n').flatMap((line) => line.split(',')).filter((verb) => verb !== '');
 }
 
@@ -77,7 +77,7 @@ describe.skipIf(capture.skip)(capture.title('TLS 1.3 with key logs: tshark decry
     // Even decrypted TLS shows only ciphertext of the EMSG text.
     const text = await runTshark(pcap, ['-d', `tcp.port==${server.port},tls`, '-d', `tls.port==${server.port},chatmsg`, '-T', 'fields', '-e', 'chatmsg.line'], {
       filter: 'chatmsg',
-      prefs: [`tls.keylog_file:${ws.path('server.keylog')}`],
+      keylog: ws.path('server.keylog'),
     });
     expect(text).toContain(PLAIN_TEXT);
     expect(text).not.toContain(E2E_TEXT);

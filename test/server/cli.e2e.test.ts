@@ -26,6 +26,9 @@ describe('chatmsg-server command line (e2e)', () => {
     [['0', '--rate-limit', 'fast'], /bad rate-limit "fast": expected a number >= 0/],
     [['0', '--rate-limit', '50/s'], /bad rate-limit "50\/s": expected a number >= 0/],
     [['0', '--host', ''], /bad host ""/],
+    [['0', '--max-registered', '0'], /bad max-registered "0": expected an integer >= 1/],
+    [['0', '--register-limit=-1'], /bad register-limit "-1": expected an integer >= 0/],
+    [['0', '--register-limit', '2.5'], /bad register-limit "2.5"/],
   ])('%j: one clear line, a usage hint, exit 2', async (args, message) => {
     const result = await run(...args);
     expect(result.exitCode).toBe(2);

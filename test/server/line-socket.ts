@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { CLOSED, LineInbox, type InboxEntry } from '../../src/client/line-inbox.js';
 import { whenConnected } from '../../src/client/when-connected.js';
 
@@ -40,6 +41,18 @@ export class LineSocket {
   static async adopt(socket: net.Socket, timeoutMs = 5000): Promise<LineSocket> {
     await whenConnected(socket, timeoutMs);
     return new LineSocket(socket);
+  }
+
+  /** Connects over TLS (1.3), trusting `ca` (PEM) for the server's certificate. */
+  static connectTls(port: number, ca: Buffer, host = '127.0.0.1'): Promise<LineSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, ca, minVersion: 'TLSv1.3' });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
+        socket.off('error', reject);
+        resolve(new LineSocket(socket));
+      });
+    });
   }
 
   /** Connects, reads HELLO, logs in as `id` and reads OK LOGIN. */

@@ -44,6 +44,8 @@ describe('docs/PROTOCOL.md stays in step with the code', () => {
     expect(limits).toContain(`| ${SERVER_DEFAULTS.maxLine} bytes incl. LF |`);
     expect(limits).toContain(`| ${SERVER_DEFAULTS.loginTimeoutSeconds} s |`);
     expect(limits).toContain(`| ${SERVER_DEFAULTS.rateLimit}/s, burst ${SERVER_DEFAULTS.rateLimit * RATE_BURST_SECONDS} |`);
+    expect(limits).toContain(`| \`--max-registered\` | ${SERVER_DEFAULTS.maxRegistered} |`);
+    expect(limits).toContain(`| \`--register-limit\` | ${SERVER_DEFAULTS.registerLimit} per hour |`);
     expect(SERVER_DEFAULTS.maxQueue).toBe(1024 * 1024);
     expect(limits).toContain('| 1 MiB |');
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { LineSocket, SocketPool, sleep } from './line-socket.js';
+import { type LineSocket, SocketPool, sleep } from './line-socket.js';
 
 // Robustness duties of docs/PROTOCOL.md section 8, each against the real server process.
 describe('server robustness (e2e)', () => {

@@ -226,7 +226,7 @@ describe('Session', () => {
   });
 
   it('the rate limit counts malformed and over-long lines too, each dropped one gets its own 429', () => {
-    let now = 0;
+    const now = 0;
     const { connect } = world({ limiter: () => new TokenBucket(1, 2, () => now) });
     const { link, session, say } = connect();
     link.take();

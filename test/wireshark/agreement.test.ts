@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRequest } from '../../src/protocol/request.js';
 import { runTshark } from '../../src/analyze/tshark.js';
+import { requireTool } from '../helpers/tools.js';
 import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { RawPeer } from './helpers/raw-peer.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
-import { requireTool } from '../helpers/tools.js';
 
 const capture = await requireTool('tcpdump', 'root', 'tshark');
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/analyze/analysis.js';
 import { SEGMENTED_PCAP } from '../analyze/fixture.js';
+import { requireTool } from '../helpers/tools.js';
 import { withRetransmission, withSwappedFrames } from './helpers/pcap-file.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
-import { requireTool } from '../helpers/tools.js';
 
 const tshark = await requireTool('tshark');
 

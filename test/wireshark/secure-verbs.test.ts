@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionTo, user } from '../crypto/fixtures.js';
+import { requireTool } from '../helpers/tools.js';
 import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { RawPeer } from './helpers/raw-peer.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
-import { requireTool } from '../helpers/tools.js';
 
 const capture = await requireTool('tcpdump', 'root', 'tshark');
 
-const KEY = `${'A'.repeat(43)}=`;
+/** Ed25519's base point (y = 4/5): a valid key (all-zero bytes, a point of order 4, is refused with ERR 425). */
+const KEY = Buffer.from('5866666666666666666666666666666666666666666666666666666666666666', 'hex').toString('base64');
 const SIGNATURE = `${'B'.repeat(86)}==`;
 /** A genuine payload (E || ciphertext || tag) of a session from alice to eve. */
 const SESSION = sessionTo(user('alice'), user('eve'));

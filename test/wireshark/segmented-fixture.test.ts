@@ -1,10 +1,10 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/tools.js';
 import { captureServerRun, type CapturedRun } from './helpers/captured-run.js';
 import { playSegmentedTraffic } from './helpers/segmented-traffic.js';
 import { parseFieldRows, tsharkFields } from './helpers/tshark-fields.js';
-import { requireTool } from '../helpers/tools.js';
 
 const capture = await requireTool('tcpdump', 'root', 'tshark');
 

@@ -1,7 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CAPTURE_BUFFER_KIB } from '../../../src/scenario/capture.js';
+import { captureArgs } from '../../../src/scenario/capture-tools.js';
 
 /**
  * A BPF filter for the connections of one server endpoint only. `tcp port N` alone also catches
@@ -23,7 +23,7 @@ export interface LoopbackCapture {
  * that a stop would drop), with a BPF filter such as `tcp port 5151`, and waits until it listens.
  */
 export async function captureLoopback(file: string, filter: string, iface = 'lo'): Promise<LoopbackCapture> {
-  const child: ResultPromise = execa('tcpdump', ['-i', iface, '--immediate-mode', '-U', '-B', CAPTURE_BUFFER_KIB, '-n', '-w', file, filter], {
+  const child: ResultPromise = execa('tcpdump', captureArgs('tcpdump', iface, file, filter), {
     reject: false,
     buffer: false,
     stdin: 'ignore',
