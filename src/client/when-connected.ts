@@ -12,15 +12,16 @@ export class ConnectError extends Error {
 }
 
 /**
- * Resolves once `socket` (fresh from net.connect) is connected; rejects with a ConnectError when
- * it fails, or has not connected within `timeoutMs` (the socket is then destroyed). Either way
- * no listener of its own is left on the socket, so the caller's error handling takes over.
+ * Resolves once `socket` (fresh from net.connect, or tls.connect with `event` 'secureConnect' to
+ * wait for the handshake too) is connected; rejects with a ConnectError when it fails, or has not
+ * connected within `timeoutMs` (the socket is then destroyed). Either way no listener of its own
+ * is left on the socket, so the caller's error handling takes over.
  */
-export function whenConnected(socket: Socket, timeoutMs: number): Promise<void> {
+export function whenConnected(socket: Socket, timeoutMs: number, event: 'connect' | 'secureConnect' = 'connect'): Promise<void> {
   return new Promise((resolve, reject) => {
     const settle = (error?: ConnectError) => {
       clearTimeout(timer);
-      socket.off('connect', onConnect);
+      socket.off(event, onConnect);
       socket.off('error', onError);
       if (error === undefined) resolve();
       else reject(error);
@@ -31,7 +32,7 @@ export function whenConnected(socket: Socket, timeoutMs: number): Promise<void> 
       socket.destroy();
       settle(new ConnectError(`no connection within ${timeoutMs} ms`, 'TIMEOUT'));
     }, timeoutMs);
-    socket.once('connect', onConnect);
+    socket.once(event, onConnect);
     socket.once('error', onError);
   });
 }

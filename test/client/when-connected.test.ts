@@ -1,12 +1,16 @@
 import { connect, createServer, Socket, type Server } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectError, whenConnected } from '../../src/client/when-connected.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
 
-async function listening(): Promise<number> {
-  const server = createServer((socket) => sockets.push(socket));
+async function listening(onConnection: (socket: Socket) => void = () => {}): Promise<number> {
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    onConnection(socket);
+  });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as { port: number }).port;
@@ -54,5 +58,15 @@ describe('whenConnected', () => {
     expect(error).toMatchObject({ code: 'TIMEOUT', message: 'no connection within 20 ms' });
     expect(socket.destroyed).toBe(true);
     expect(socket.listenerCount('connect')).toBe(0);
+  });
+
+  it("with 'secureConnect', waits for the TLS handshake: a peer that accepts TCP and then hangs up is a failure", async () => {
+    // Not a TLS server: the TCP connection is made, the handshake never completes.
+    const port = await listening((socket) => socket.end());
+    const socket = tracked(connectTls({ host: '127.0.0.1', port, rejectUnauthorized: true }));
+    const error = await whenConnected(socket, 5000, 'secureConnect').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect(error).toMatchObject({ code: 'ECONNRESET' });
+    expect(socket.listenerCount('secureConnect')).toBe(0);
   });
 });

@@ -44,15 +44,10 @@ export class LineSocket {
   }
 
   /** Connects over TLS (1.3), trusting `ca` (PEM) for the server's certificate. */
-  static connectTls(port: number, ca: Buffer, host = '127.0.0.1'): Promise<LineSocket> {
-    return new Promise((resolve, reject) => {
-      const socket = tls.connect({ port, host, ca, minVersion: 'TLSv1.3' });
-      socket.once('error', reject);
-      socket.once('secureConnect', () => {
-        socket.off('error', reject);
-        resolve(new LineSocket(socket));
-      });
-    });
+  static async connectTls(port: number, ca: Buffer, host = '127.0.0.1', timeoutMs = 5000): Promise<LineSocket> {
+    const socket = tls.connect({ port, host, ca, minVersion: 'TLSv1.3' });
+    await whenConnected(socket, timeoutMs, 'secureConnect');
+    return new LineSocket(socket);
   }
 
   /** Connects, reads HELLO, logs in as `id` and reads OK LOGIN. */
