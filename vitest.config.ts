@@ -35,8 +35,8 @@ export default defineConfig({
             extends: true as const,
             test: {
               name: 'tshark-4.4',
-              // The dissector, the analysis, and the captures --capture makes read back through it.
-              include: ['test/wireshark/**/*.test.ts', 'test/analyze/**/*.test.ts', 'test/scenario/capture.e2e.test.ts'],
+              // The dissector, the analysis, the captures --capture makes read back through it, and the report's frames.
+              include: ['test/wireshark/**/*.test.ts', 'test/analyze/**/*.test.ts', 'test/scenario/capture.e2e.test.ts', 'test/report/link-types.test.ts'],
               env: { TSHARK: trixieTshark },
             },
           }]

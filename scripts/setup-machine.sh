@@ -4,7 +4,7 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(tcpdump tshark docker.io docker-compose debootstrap shellcheck cloud-init openssl chromium poppler-utils)
+packages=(tcpdump tshark docker.io docker-compose debootstrap shellcheck cloud-init openssl chromium poppler-utils python3-jmespath)
 
 # cloud-init is here only for `cloud-init schema` (test/infra): keep it from ever configuring this machine
 # at boot. Only when we are the ones installing it; a cloud machine's own cloud-init is left alone.

@@ -31,7 +31,7 @@ done
 check_common_options
 
 require_az
-exists=$(az_query true group exists --name "$RESOURCE_GROUP")
+exists=$(az_query true group exists --name "$RESOURCE_GROUP" -o json)
 if [[ $exists != true ]]; then
   log "resource group $RESOURCE_GROUP does not exist: nothing to delete"
   exit 0

@@ -32,10 +32,25 @@ SSH_RULE_PRIORITY=${CHATMSG_SSH_RULE_PRIORITY:-1010}
 # The tag deploy.sh puts on the group it creates; destroy.sh deletes only a group carrying it.
 readonly GROUP_TAG_KEY=purpose
 readonly GROUP_TAG_VALUE=chatmsg-lab
+# The last line of a successful re-provisioning (render-cloud-init.sh --format script writes it).
+readonly REPROVISIONED_MARKER='chatmsg: re-provisioned'
 DRY_RUN=false
 
 # Printed commands go to the script's own stdout even from inside $(...).
 exec 3>&1
+
+# Scratch files of this run, deleted on exit. EXIT_HOOK runs first, with the exit status (deploy.sh
+# reports there what a failed run leaves behind).
+WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chatmsg-azure.XXXXXX")
+# What az wrote on stderr in its last call: az_error_code reads the error code from it.
+AZ_ERROR_FILE=$WORK_DIR/az-stderr
+EXIT_HOOK=:
+on_exit() {
+  local status=$?
+  "$EXIT_HOOK" "$status"
+  rm -rf "$WORK_DIR"
+}
+trap on_exit EXIT
 
 log() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 die() {
@@ -68,9 +83,35 @@ print_command() {
   printf '%s\n' "$line" >&3
 }
 
+# Runs az, shows what it wrote on stderr and keeps a copy of it for az_error_code.
+az_run() {
+  local status=0
+  az "$@" 2>"$AZ_ERROR_FILE" || status=$?
+  cat "$AZ_ERROR_FILE" >&2
+  return "$status"
+}
+
+# The ARM error code of the last failed az call, the most telling one first: az prints the outer code
+# ("(InvalidTemplateDeployment) ...") and the inner ones ("Exception Details: (SkuNotAvailable) ...").
+az_error_code() {
+  local codes known
+  codes=$(grep -oE '\([A-Z][A-Za-z]+\)|Code: [A-Z][A-Za-z]+|"code": ?"[A-Z][A-Za-z]+"' "$AZ_ERROR_FILE" 2>/dev/null |
+    sed -E 's/^Code: //; s/^"code": ?"(.*)"$/\1/; s/[()]//g') || true
+  # Quota errors come as OperationNotAllowed ("... exceeding approved ... Cores quota") or QuotaExceeded.
+  if grep -qi 'quota' "$AZ_ERROR_FILE" 2>/dev/null && grep -qx 'OperationNotAllowed' <<<"$codes"; then codes+=$'\nQuotaExceeded'; fi
+  for known in SkuNotAvailable RequestDisallowedByAzure RequestDisallowedByPolicy QuotaExceeded InvalidResourceLocation \
+    AuthorizationFailed ResourceGroupNotFound; do
+    if grep -qx "$known" <<<"$codes"; then
+      echo "$known"
+      return
+    fi
+  done
+  head -n 1 <<<"$codes"
+}
+
 # Runs an az command; with --dry-run prints it instead.
 az_do() {
-  if $DRY_RUN; then print_command az "$@"; else az "$@"; fi
+  if $DRY_RUN; then print_command az "$@"; else az_run "$@"; fi
 }
 
 # Runs an az command whose output the caller reads; with --dry-run prints it and outputs $1 instead.
@@ -81,7 +122,7 @@ az_query() {
     print_command az "$@"
     printf '%s\n' "$stand_in"
   else
-    az "$@"
+    az_run "$@"
   fi
 }
 

@@ -7,6 +7,8 @@
 #   /opt/chatmsg/chatmsg-server.mjs                  the single-file server (scripts/bundle-server.mjs)
 #   /etc/chatmsg/server.env                          CHATMSG_PORT=..., CHATMSG_OPTIONS=..., NODE_MAJOR=...
 #   /etc/systemd/system/chatmsg-server.service       the unit
+#   /etc/systemd/system/chatmsg-server.service.d/deploy.conf   its drop-in (CAP_NET_BIND_SERVICE below 1024)
+#   /etc/chatmsg/tls/server.crt, server.key          the secure variant only (deploy.sh --secure)
 # Environment:
 #   CHATMSG_NODE_BINARY  install this node binary instead of downloading Node.js (tests, offline labs)
 #   NODE_DIST_URL        where Node.js releases are downloaded from (default https://nodejs.org/dist)
@@ -17,6 +19,7 @@ readonly SERVICE_USER=chatmsg
 readonly NODE_BIN=/usr/local/bin/node
 readonly ENV_FILE=/etc/chatmsg/server.env
 readonly SERVER_FILE=/opt/chatmsg/chatmsg-server.mjs
+readonly TLS_KEY=/etc/chatmsg/tls/server.key
 
 log() { echo "provision: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -82,11 +85,17 @@ create_user() {
   log "created system user $SERVICE_USER"
 }
 
-# The service user reads the server file but can change nothing of it.
+# The service user reads the server file but can change nothing of it; of the TLS key it gets read
+# access through its group, nobody else any.
 fix_permissions() {
   chown -R root:root /opt/chatmsg /etc/chatmsg
   chmod 0755 /opt/chatmsg
   chmod 0644 "$SERVER_FILE" "$ENV_FILE" "/etc/systemd/system/$SERVICE.service"
+  if [[ -f $TLS_KEY ]]; then
+    chmod 0750 "$(dirname "$TLS_KEY")"
+    chgrp "$SERVICE_USER" "$(dirname "$TLS_KEY")" "$TLS_KEY"
+    chmod 0640 "$TLS_KEY"
+  fi
 }
 
 start_service() {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { decodeLine, encodeRequest, parseServerLine, PROTOCOL_VERSION } from '../protocol/index.js';
 import { CLOSED, LineInbox } from './line-inbox.js';
 import { whenConnected, type ConnectError } from './when-connected.js';
@@ -24,6 +25,8 @@ export interface ProbeOptions {
   port: number;
   /** Time allowed for each stage (connect, greeting, PONG). */
   timeoutMs: number;
+  /** Connect with TLS 1.3 (a server run with --tls), trusting `ca` (PEM) besides the system's roots. */
+  tls?: { ca?: Buffer | undefined };
 }
 
 /** Longest line the probe accepts: the server's default --max-line. */
@@ -38,6 +41,9 @@ const HINTS: Record<string, string> = {
   ENOTFOUND: 'the host name does not resolve',
   TIMEOUT: 'no answer in time: the machine is off, a firewall drops the packets, or the server hangs',
   PROTOCOL: 'something answers, but not a CHAT-MSG/1 server',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not name this address: make it for this address',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is not signed by a CA you trust: pass the lab CA with --ca',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate is not signed by a CA you trust: pass the lab CA with --ca',
   CLOSED: 'the server closed the connection early (full, shutting down, or not a CHAT-MSG/1 server)',
 };
 
@@ -51,12 +57,13 @@ function failure(stage: ProbeStage, reason: string, code: string | undefined): P
   return code === undefined ? { ok: false, stage, reason } : { ok: false, stage, reason, code };
 }
 
-export async function probeServer({ host, port, timeoutMs }: ProbeOptions): Promise<ProbeResult> {
+export async function probeServer({ host, port, timeoutMs, tls }: ProbeOptions): Promise<ProbeResult> {
   const token = `probe-${randomBytes(6).toString('hex')}`;
   const started = performance.now();
-  const socket = connect({ host, port });
+  // With TLS the check starts once the handshake has verified the certificate against the address.
+  const socket = tls === undefined ? connect({ host, port }) : connectTls({ host, port, ca: tls.ca, minVersion: 'TLSv1.3' });
   try {
-    await whenConnected(socket, timeoutMs);
+    await whenConnected(socket, timeoutMs, tls === undefined ? 'connect' : 'secureConnect');
   } catch (error) {
     const { message, code } = error as ConnectError;
     return abort(socket, failure('connect', message, code));

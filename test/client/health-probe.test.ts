@@ -1,10 +1,16 @@
 import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailure, probeServer } from '../../src/client/health-probe.js';
 import { SERVER_BIN, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitUntil } from '../helpers/wait-until.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { requireTool } from '../helpers/tools.js';
+
+const openssl = await requireTool('openssl');
 
 const PROBE_BIN = fileURLToPath(new URL('../../dist/cli/probe.js', import.meta.url));
 
@@ -132,4 +138,56 @@ describe('chatmsg-probe CLI', () => {
       expect(result.stderr).toMatch(/^chatmsg-probe: /);
     },
   );
+});
+
+describe.skipIf(openssl.skip)(openssl.title('over TLS (a server run with --tls, as deploy.sh --secure starts it)'), () => {
+  let tlsDir: string;
+  let tlsServer: RunningServer;
+  beforeAll(async () => {
+    tlsDir = join(await makeTempDir('chatmsg-probe-tls-'), 'pki');
+    // The certificate names localhost and 127.0.0.1 only.
+    await execa(fileURLToPath(new URL('../../scripts/make-lab-ca.sh', import.meta.url)), [tlsDir]);
+    tlsServer = await startServer(['--tls', '--cert', join(tlsDir, 'server.crt'), '--key', join(tlsDir, 'server.key')]);
+  });
+  afterAll(async () => {
+    await tlsServer?.stop();
+  });
+
+  it('passes with the lab CA: the handshake, then HELLO and PONG inside TLS', async () => {
+    const result = await probeServer({
+      host: '127.0.0.1', port: tlsServer.port, timeoutMs: 5000, tls: { ca: await readFile(join(tlsDir, 'ca.crt')) },
+    });
+    expect(result).toMatchObject({ ok: true, greeting: expect.stringMatching(/^HELLO CHAT-MSG\/1 /) });
+  });
+
+  it('fails at connect without the CA, and says to pass it', async () => {
+    const result = await probeServer({ host: '127.0.0.1', port: tlsServer.port, timeoutMs: 5000, tls: {} });
+    expect(result).toMatchObject({ ok: false, stage: 'connect', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    expect(describeFailure(result as Extract<typeof result, { ok: false }>)).toMatch(/not signed by a CA you trust: pass the lab CA with --ca/);
+  });
+
+  it('fails when the certificate does not name the address (127.0.0.2, also loopback)', async () => {
+    const other = await startServer(['--host', '127.0.0.2', '--tls', '--cert', join(tlsDir, 'server.crt'), '--key', join(tlsDir, 'server.key')]);
+    try {
+      const result = await probeServer({
+        host: '127.0.0.2', port: other.port, timeoutMs: 5000, tls: { ca: await readFile(join(tlsDir, 'ca.crt')) },
+      });
+      expect(result).toMatchObject({ ok: false, stage: 'connect', code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+      expect(describeFailure(result as Extract<typeof result, { ok: false }>)).toMatch(/the certificate does not name this address/);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('the CLI: --tls --ca PASS; --ca without --tls and an unreadable --ca are usage errors', async () => {
+    const pass = await execa('node', [PROBE_BIN, '127.0.0.1', String(tlsServer.port), '--tls', '--ca', join(tlsDir, 'ca.crt')], { reject: false });
+    expect(pass.exitCode, pass.stderr).toBe(0);
+    expect(pass.stdout).toMatch(/^PASS 127\.0\.0\.1:\d+: /);
+    const noTls = await execa('node', [PROBE_BIN, '127.0.0.1', '1', '--ca', join(tlsDir, 'ca.crt')], { reject: false });
+    expect(noTls.exitCode).toBe(2);
+    expect(noTls.stderr).toMatch(/--ca needs --tls/);
+    const missing = await execa('node', [PROBE_BIN, '127.0.0.1', '1', '--tls', '--ca', join(tlsDir, 'nope.crt')], { reject: false });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read --ca .*nope\.crt: ENOENT/);
+  });
 });

@@ -16,6 +16,7 @@
  * Call it at the top level of a test file (top-level await), never inside a test.
  * A new tool is one entry in TOOLS.
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { findExecutable } from '../../src/bench/servers.js';
@@ -54,6 +55,12 @@ export const TOOLS = {
   // scripts/make-lab-ca.sh makes the lab's certificates with it.
   openssl: { missing: 'openssl not installed', install: apt('openssl'), isPresent: () => onPath('openssl') },
   shellcheck: { missing: 'shellcheck not installed', install: apt('shellcheck'), isPresent: () => onPath('shellcheck') },
+  // test/infra/fake_az.py, the tests' Azure CLI, answers --query with jmespath as the real CLI does.
+  'python3-jmespath': {
+    missing: 'python3 with jmespath not installed',
+    install: apt('python3-jmespath'),
+    isPresent: () => onPath('python3') && spawnSync('python3', ['-c', 'import jmespath']).status === 0,
+  },
   // setup-machine.sh installs it without letting it configure this machine at the next boot.
   'cloud-init': { missing: 'cloud-init not installed', install: SETUP_MACHINE, isPresent: () => onPath('cloud-init') },
   docker: {

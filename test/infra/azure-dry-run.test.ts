@@ -1,6 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/tools.js';
 import { azEnvironment, azLines, bundleServer, flagValue, runScript, TEST_SSH_SOURCE } from './azure-helpers.js';
+
+const openssl = await requireTool('openssl');
 
 // --dry-run must print every az command and run none: `az` here is a stand-in that records calls.
 let bundle: string;
@@ -59,14 +62,20 @@ describe('deploy.sh --dry-run', () => {
     expect(flagValue(ssh, '--priority')).toBe('1010');
   });
 
-  it('creates the VM with the pinned size, image URN, Standard IP, our NSG and no default rule', async () => {
+  it('creates the VM with the pinned size, image URN, its Standard static IP, our NSG and no default rule', async () => {
     const { find, lines } = await deployDryRun();
+    const ip = find('az network public-ip create');
+    expect(flagValue(ip, '--name')).toBe('chatmsg-server-ip');
+    expect(flagValue(ip, '--sku')).toBe('Standard');
+    expect(flagValue(ip, '--allocation-method')).toBe('Static');
+    expect(flagValue(ip, '--dns-name')).toMatch(/^chatmsg-server-[0-9a-f]{6}$/);
     const vm = find('az vm create');
     expect(flagValue(vm, '--name')).toBe('chatmsg-server');
     expect(flagValue(vm, '--resource-group')).toBe('chatmsg-lab');
     expect(flagValue(vm, '--size')).toBe('Standard_B2ats_v2');
     expect(flagValue(vm, '--image')).toBe('Canonical:ubuntu-24_04-lts:server:latest');
-    expect(flagValue(vm, '--public-ip-sku')).toBe('Standard');
+    expect(flagValue(vm, '--public-ip-address')).toBe('chatmsg-server-ip');
+    expect(lines.indexOf(ip)).toBeLessThan(lines.indexOf(vm));
     expect(flagValue(vm, '--nsg')).toBe('chatmsg-server-nsg');
     expect(flagValue(vm, '--nsg-rule')).toBe('NONE');
     // The rules exist before the VM, so the port is open as soon as the server starts.
@@ -134,7 +143,8 @@ describe('deploy.sh --dry-run', () => {
     [['--shutdown-time', '22:00'], /UTC hhmm/],
     [['--ssh-source', '300.1.1.1'], /bad SSH source/],
     [['--port', '70000'], /bad port '70000'/],
-    [['--port', '22'], /port 22 is below 1024: the server runs unprivileged/],
+    [['--port', '22'], /port 22 is the VM's SSH: pick another, e.g. 443 or 5151/],
+    [['--dns-label', 'Chat_1'], /bad DNS label 'Chat_1'/],
     [['--size'], /--size needs a value/],
     [['--image', 'Ubuntu2404'], /expected a URN/],
     [['--bogus'], /unknown option '--bogus'/],
@@ -145,10 +155,78 @@ describe('deploy.sh --dry-run', () => {
     expect(azLines(String(result.stdout))).toEqual([]);
   });
 
+  it('checks region policy, size and quota before it creates anything', async () => {
+    const { lines, find } = await deployDryRun();
+    const policy = find('az policy assignment list');
+    expect(policy).toContain(' --disable-scope-strict-match ');
+    expect(flagValue(policy, '--query')).toBe("[?name=='sys.regionrestriction'] | [0].parameters.listOfAllowedLocations.value");
+    const skus = find('az vm list-skus');
+    expect(flagValue(skus, '--location')).toBe('westeurope');
+    expect(flagValue(skus, '--size')).toBe('Standard_B2ats_v2');
+    expect(flagValue(skus, '--resource-type')).toBe('virtualMachines');
+    const usage = find('az vm list-usage');
+    expect(flagValue(usage, '--location')).toBe('westeurope');
+    const firstCreate = lines.findIndex((line) => / create /.test(line));
+    for (const check of [policy, skus, usage]) expect(lines.indexOf(check)).toBeLessThan(firstCreate);
+  });
+
+  it('tags the VM with its port, payload, image and variant (status.sh and re-runs read them)', async () => {
+    const { find } = await deployDryRun(['--port', '443']);
+    const vm = find('az vm create');
+    expect(vm).toMatch(/ --tags chatmsg_port=443 chatmsg_config=[0-9a-f]{16} chatmsg_image=Canonical:ubuntu-24_04-lts:server:latest chatmsg_secure=false /);
+  });
+
+  it('--port 443: opens 443 and grants the service CAP_NET_BIND_SERVICE, nothing more', async () => {
+    const { find, result } = await deployDryRun(['--port', '443']);
+    const chat = find('az network nsg rule create', (line) => line.includes('allow-chatmsg'));
+    expect(flagValue(chat, '--destination-port-ranges')).toBe('443');
+    const customData = await readFile(flagValue(find('az vm create'), '--custom-data')!, 'utf8');
+    expect(customData).toContain('CHATMSG_PORT=443');
+    expect(customData).toMatch(/^ {6}AmbientCapabilities=CAP_NET_BIND_SERVICE\n {6}CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m);
+    expect(String(result.stdout)).toContain('npm run client -- <public-ip> 443');
+  });
+
+  it('the default port needs no capability at all', async () => {
+    const { find } = await deployDryRun();
+    const customData = await readFile(flagValue(find('az vm create'), '--custom-data')!, 'utf8');
+    expect(customData).not.toContain('CAP_NET_BIND_SERVICE\n');
+    expect(customData).not.toMatch(/AmbientCapabilities/);
+  });
+
+  it.skipIf(openssl.skip)(openssl.title('--secure: the VM gets a certificate and key, never the CA key, and runs --tls with a registry'), async () => {
+    const { find, result } = await deployDryRun(['--secure']);
+    const customDataPath = flagValue(find('az vm create'), '--custom-data')!;
+    // It holds the server key: private to the user.
+    expect((await stat(customDataPath)).mode & 0o777).toBe(0o600);
+    const customData = await readFile(customDataPath, 'utf8');
+    expect(customData).toContain('path: /etc/chatmsg/tls/server.crt');
+    expect(customData).toContain('path: /etc/chatmsg/tls/server.key');
+    expect(customData.match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
+    expect(customData).toContain(
+      'CHATMSG_SECURE_OPTIONS=--tls --cert /etc/chatmsg/tls/server.crt --key /etc/chatmsg/tls/server.key --registry /var/lib/chatmsg/registry.json --require-tls-login',
+    );
+    expect(find('az vm create')).toContain('chatmsg_secure=true');
+    expect(String(result.stderr)).toMatch(/dry run: would make the lab CA and a certificate for <public-ip> and chatmsg-server-[0-9a-f]{6}\.westeurope\.cloudapp\.azure\.com in .*\.chatmsg-tls\/chatmsg-lab/);
+    expect(String(result.stdout)).toMatch(/npm run client -- <public-ip> 5151 --tls --ca \S*\.chatmsg-tls\/chatmsg-lab\/ca\.crt/);
+    expect(String(result.stdout)).not.toContain('npm run scenario');
+  });
+
+  it('needs no Internet without --ssh-source: the rule shows a placeholder', async () => {
+    const az = await azEnvironment();
+    const result = await runScript('deploy.sh', ['--dry-run', '--server-bundle', bundle], { ...az.env, PATH: az.env.PATH! });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(String(result.stderr)).not.toMatch(/asking the Internet/);
+    expect(String(result.stderr)).toMatch(/^deploy: dry run: SSH source left as <your-ip> \(give --ssh-source to see it filled in\)$/m);
+    expect(String(result.stderr)).toMatch(/^deploy: dry run: would wait until <public-ip>:5151 answers \(chatmsg-probe --wait 900\)$/m);
+    const ssh = azLines(String(result.stdout)).find((line) => line.includes('allow-ssh-from-caller'))!;
+    expect(flagValue(ssh, '--source-address-prefixes')).toBe('<your-ip>/32');
+  });
+
   it('bundles the server itself when no --server-bundle is given (npm run bundle)', async () => {
     const az = await azEnvironment();
     const result = await runScript('deploy.sh', ['--dry-run', '--ssh-source', TEST_SSH_SOURCE], { ...az.env, npm_config_loglevel: 'error' });
     expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(String(result.stderr)).toMatch(/^deploy: bundling the server \(npm run bundle\)$/m);
     expect(String(result.stderr)).toMatch(/bundle-server: wrote .*chatmsg-server\.mjs/);
     expect(azLines(String(result.stdout)).some((line) => line.startsWith('az vm create'))).toBe(true);
   });

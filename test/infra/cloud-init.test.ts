@@ -6,9 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { requireTool } from '../helpers/tools.js';
-import { AZURE_DIR, bundleServer, renderCloudInit, writeFilesOf } from './azure-helpers.js';
+import { AZURE_DIR, bundleServer, renderCloudInit, REPO_ROOT, writeFilesOf } from './azure-helpers.js';
 
 const cloudInit = await requireTool('cloud-init');
+const openssl = await requireTool('openssl');
 
 // The custom data the VM boots with: valid for cloud-init (Debian's cloud-init package validates it),
 // and carrying exactly this checkout's server, unit and provisioning script.
@@ -55,8 +56,60 @@ describe('cloud-init custom data', () => {
     expect(provision.content.toString()).toBe(await readFile(join(AZURE_DIR, 'provision.sh'), 'utf8'));
     expect(provision.permissions).toBe('0755');
     expect(files.get('/etc/chatmsg/server.env')!.content.toString()).toBe(
-      'CHATMSG_PORT=6161\nCHATMSG_OPTIONS=--max-clients 50 --log-text\nNODE_MAJOR=24\n',
+      'CHATMSG_PORT=6161\nCHATMSG_OPTIONS=--max-clients 50 --log-text\nCHATMSG_SECURE_OPTIONS=\nNODE_MAJOR=24\n',
     );
+    // Port 6161 needs no capability: the drop-in only names the port.
+    expect(files.get('/etc/systemd/system/chatmsg-server.service.d/deploy.conf')!.content.toString()).toBe(
+      '# Written by render-cloud-init.sh for port 6161.\n[Service]\n',
+    );
+    expect([...files.keys()].filter((path) => path.startsWith('/etc/chatmsg/tls/'))).toEqual([]);
+  });
+
+  describe.skipIf(openssl.skip)(openssl.title('the secure variant on port 443'), () => {
+    let tlsDir: string;
+    let secure: { path: string; text: string };
+    beforeAll(async () => {
+      tlsDir = join(await makeTempDir('chatmsg-tls-'), 'tls');
+      await execa(join(REPO_ROOT, 'scripts/make-lab-ca.sh'), [tlsDir, '20.1.2.3']);
+      secure = await renderCloudInit(bundle, [
+        '--port', '443', '--tls-cert', join(tlsDir, 'server.crt'), '--tls-key', join(tlsDir, 'server.key'),
+      ]);
+    });
+
+    it.skipIf(cloudInit.skip)(cloudInit.title('passes cloud-init schema'), async () => {
+      const result = await schema(secure.path);
+      expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
+    });
+
+    it('writes the certificate, the key for root only (provision.sh hands it to the service group), never the CA', async () => {
+      const files = new Map(writeFilesOf(parse(secure.text)).map((file) => [file.path, file]));
+      const cert = files.get('/etc/chatmsg/tls/server.crt')!;
+      const key = files.get('/etc/chatmsg/tls/server.key')!;
+      expect(cert.content.toString()).toBe(await readFile(join(tlsDir, 'server.crt'), 'utf8'));
+      expect(key.content.toString()).toBe(await readFile(join(tlsDir, 'server.key'), 'utf8'));
+      expect(key.permissions).toBe('0600');
+      expect(secure.text).not.toContain((await readFile(join(tlsDir, 'ca.crt'), 'utf8')).split('\n')[1]);
+      expect(files.get('/etc/chatmsg/server.env')!.content.toString()).toContain(
+        'CHATMSG_SECURE_OPTIONS=--tls --cert /etc/chatmsg/tls/server.crt --key /etc/chatmsg/tls/server.key --registry /var/lib/chatmsg/registry.json --require-tls-login\n',
+      );
+      expect(files.get('/etc/systemd/system/chatmsg-server.service.d/deploy.conf')!.content.toString()).toBe(
+        '# Written by render-cloud-init.sh for port 443.\n[Service]\nAmbientCapabilities=CAP_NET_BIND_SERVICE\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n',
+      );
+    });
+
+    it('--format script carries the same files as a bash script that ends by running provision.sh', async () => {
+      const dir = await makeTempDir('chatmsg-script-');
+      const script = join(dir, 'reprovision.sh');
+      await execa(join(AZURE_DIR, 'render-cloud-init.sh'), [
+        '--server-bundle', bundle, '--format', 'script', '--output', script,
+        '--port', '443', '--tls-cert', join(tlsDir, 'server.crt'), '--tls-key', join(tlsDir, 'server.key'),
+      ]);
+      const text = await readFile(script, 'utf8');
+      expect((await execa('bash', ['-n', script], { reject: false })).exitCode).toBe(0);
+      expect(text).toContain(await readFile(join(tlsDir, 'server.key'), 'utf8'));
+      expect(text).toMatch(/^chmod 0600 \/etc\/chatmsg\/tls\/server\.key$/m);
+      expect(text.trimEnd().split('\n').slice(-2)).toEqual(['bash /opt/chatmsg/provision.sh', 'echo "chatmsg: re-provisioned"']);
+    });
   });
 
   it('runs the provisioning script once the files are written', () => {
@@ -79,6 +132,8 @@ describe('cloud-init custom data', () => {
   });
 
   it.each([
+    [['--tls-cert', '/dev/null'], /--tls-cert and --tls-key go together/],
+    [['--format', 'yaml'], /bad format 'yaml': expected cloud-init or script/],
     [['--server-options', '--max-clients 5; reboot'], /bad server options/],
     [['--port', '0'], /bad port '0'/],
     [['--node-major', 'lts'], /bad Node.js major version/],
@@ -88,5 +143,15 @@ describe('cloud-init custom data', () => {
     });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('refuses a certificate or key that is not PEM, with exit 1', async () => {
+    const result = await execa(
+      join(AZURE_DIR, 'render-cloud-init.sh'),
+      ['--server-bundle', bundle, '--tls-cert', bundle, '--tls-key', bundle],
+      { reject: false },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^render-cloud-init: error: no PEM certificate at .* \(scripts\/make-lab-ca\.sh makes one\)$/m);
   });
 });
