@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../protocol/index.js';
-import { findCompose } from '../lab/compose-command.js';
+import { describeCompose, findCompose, NO_COMPOSE } from '../lab/compose-command.js';
 import { runLab } from '../lab/compose-run.js';
 import { OptionError, parsePort, parsePositiveInteger, withUsage } from './options.js';
 
@@ -60,10 +60,10 @@ if (options.help) {
 const log = (line: string) => process.stderr.write(`compose: ${line}\n`);
 const compose = await findCompose();
 if (!compose) {
-  log('neither `docker compose` (v2) nor `docker-compose` (v1) found: install one (npm run doctor tells how)');
+  log(`${NO_COMPOSE}: install one (npm run doctor tells how)`);
   process.exit(1);
 }
-log(`using ${[compose.file, ...compose.prefix].join(' ')} ${compose.version}`);
+log(`using ${describeCompose(compose)}`);
 const projectDir = fileURLToPath(new URL('../..', import.meta.url));
 // Ctrl-C: Compose stops the containers itself (same terminal); runLab then removes them and the network.
 const interrupt = new AbortController();

@@ -1,29 +1,38 @@
 import { execa } from 'execa';
+import { parseComposeVersion, type ComposeVersion } from './compose-version.js';
 
-/** How to call Compose on this machine: the v2 plugin (`docker compose`) or v1 (`docker-compose`). */
-export interface ComposeCommand {
+/** How to call Compose on this machine, and which Compose it is. */
+export interface ComposeCommand extends ComposeVersion {
   file: string;
   prefix: string[];
-  /** `2.29.1`, `1.29.2` ... as the tool prints it. */
-  version: string;
-  major: 1 | 2;
+  /** `plugin`: `docker compose`; `standalone`: a `docker-compose` binary, v1 or a later one. */
+  install: 'plugin' | 'standalone';
 }
 
-const VERSION = /(\d+\.\d+\.\d+)/;
+export const NO_COMPOSE = 'neither the `docker compose` plugin nor a `docker-compose` binary answers';
 
-async function versionOf(file: string, args: string[]): Promise<string | undefined> {
+/** What a user sees and reports: `docker-compose 1.29.2 (Compose v1, standalone)`. */
+export function describeCompose(compose: ComposeCommand): string {
+  return `${[compose.file, ...compose.prefix].join(' ')} ${compose.version} (Compose v${compose.major}, ${compose.install})`;
+}
+
+async function versionOf(file: string, args: string[]): Promise<ComposeVersion | undefined> {
   const result = await execa(file, args, { reject: false, timeout: 20_000 });
   if (result.exitCode !== 0) return undefined;
-  return VERSION.exec(String(result.stdout))?.[1];
+  return parseComposeVersion(String(result.stdout));
 }
 
-/** Finds Compose, v2 first (what Docker Desktop and current engines ship), then Debian's v1. */
+/** The `docker-compose` binary on PATH, whichever Compose it is. */
+export async function standaloneCompose(): Promise<ComposeCommand | undefined> {
+  const standalone = await versionOf('docker-compose', ['version']);
+  return standalone && { file: 'docker-compose', prefix: [], install: 'standalone', ...standalone };
+}
+
+/** Finds Compose: the `docker compose` plugin first (what current engines ship), then a `docker-compose` binary. */
 export async function findCompose(): Promise<ComposeCommand | undefined> {
-  const v2 = await versionOf('docker', ['compose', 'version']);
-  if (v2) return { file: 'docker', prefix: ['compose'], version: v2, major: 2 };
-  const v1 = await versionOf('docker-compose', ['version']);
-  if (v1) return { file: 'docker-compose', prefix: [], version: v1, major: 1 };
-  return undefined;
+  const plugin = await versionOf('docker', ['compose', 'version']);
+  if (plugin) return { file: 'docker', prefix: ['compose'], install: 'plugin', ...plugin };
+  return standaloneCompose();
 }
 
 /** Is a Docker engine answering (not just the docker client installed)? Returns its version. */

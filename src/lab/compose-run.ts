@@ -4,17 +4,20 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveBaseImages } from './base-images.js';
 import type { ComposeCommand } from './compose-command.js';
+import { LAB_PROJECT, removeLabContainers } from './lab-containers.js';
 import { acquireLabLock } from './lab-lock.js';
 import { dockerNetworks, hostAddresses, LAB_BRIDGE, LAB_SUBNET, labNetworkClashes } from './lab-network.js';
-
-/** The Compose project name: one lab at a time (fixed addresses, fixed bridge name). */
-export const LAB_PROJECT = 'chatmsg-lab';
 
 export const LAB_FILES = {
   base: 'docker-compose.yml',
   wan: 'docker-compose.wan.yml',
   remote: 'docker-compose.remote.yml',
 } as const;
+
+/** The compose files of a run, base file first, in the order Compose merges them. */
+export function labFiles(options: { wan: boolean; remote: boolean }): string[] {
+  return [LAB_FILES.base, ...(options.wan ? [LAB_FILES.wan] : []), ...(options.remote ? [LAB_FILES.remote] : [])];
+}
 
 export interface LabRunOptions {
   compose: ComposeCommand;
@@ -42,9 +45,7 @@ export interface LabRunResult {
 /** Builds the images, runs the lab until the runner is done, stops and removes everything. */
 export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
   const { compose, projectDir, log } = options;
-  const files: string[] = [LAB_FILES.base];
-  if (options.wan) files.push(LAB_FILES.wan);
-  if (options.remote) files.push(LAB_FILES.remote);
+  const files = labFiles({ wan: options.wan, remote: options.remote !== undefined });
   const baseImages = await resolveBaseImages(process.env);
   const env: Record<string, string> = {
     ...baseImages,
@@ -78,7 +79,14 @@ export async function runLab(options: LabRunOptions): Promise<LabRunResult> {
 async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<string, string>): Promise<LabRunResult> {
   const { projectDir, log } = options;
   const startedAt = Date.now();
+  // A --keep run, or one that was killed, may have left containers: compose removes what its
+  // current file set names, the lab's label finds the rest.
   await run(['down', '--remove-orphans', '--volumes']);
+  const earlier = await removeLabContainers(log);
+  if (earlier !== '') {
+    log(`cannot remove what an earlier lab run left (${earlier}): remove it with docker rm -f / docker network rm, then run again`);
+    return { exitCode: 1 };
+  }
   if (!(await clearStaleLabNetwork(log))) return { exitCode: 1 };
 
   log(`building images (NODE_IMAGE=${baseImages.NODE_IMAGE}, DEBIAN_IMAGE=${baseImages.DEBIAN_IMAGE})`);
@@ -108,7 +116,7 @@ async function runLocked(options: LabRunOptions, run: Run, baseImages: Record<st
     await up;
     if (!options.keep) {
       await run(['down', '--remove-orphans', '--volumes']);
-      const left = await leftovers();
+      const left = await removeLabContainers(log);
       log(left === '' ? 'tidied up: no lab containers or networks left' : `left behind after down: ${left}`);
     }
   }
@@ -152,14 +160,6 @@ async function waitForRunner(up: ResultPromise, options: LabRunOptions, log: (li
   }
   const code = Number(String(waited.stdout).trim());
   return Number.isInteger(code) ? code : 1;
-}
-
-/** IDs of the lab's containers and networks that still exist (empty when all is tidy). */
-export async function leftovers(): Promise<string> {
-  const label = `label=com.docker.compose.project=${LAB_PROJECT}`;
-  const containers = await execa('docker', ['ps', '-a', '-q', '--filter', label], { reject: false });
-  const networks = await execa('docker', ['network', 'ls', '-q', '--filter', label], { reject: false });
-  return `${String(containers.stdout)} ${String(networks.stdout)}`.replace(/\s+/g, ' ').trim();
 }
 
 /** The newest `captures/<scenario>-*.pcap` written since the run started. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureError, findProgram, startCapture } from '../scenario/capture.js';
 import { BASE_IMAGES, imageExists } from './base-images.js';
-import { engineVersion, findCompose } from './compose-command.js';
+import { describeCompose, engineVersion, findCompose, NO_COMPOSE, type ComposeCommand } from './compose-command.js';
 import { dockerNetworks, hostAddresses, LAB_SUBNET, labNetworkClashes } from './lab-network.js';
 
 export const CHECK_STATUS = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
@@ -49,16 +49,26 @@ export async function checkDocker(): Promise<CheckResult[]> {
     ];
   }
   const results = [ok('docker', `${client}; engine ${engine}`)];
-  const compose = await findCompose();
-  results.push(
-    compose
-      ? ok('compose', `${[compose.file, ...compose.prefix].join(' ')} ${compose.version} (v${compose.major})`)
-      : fail('compose', 'neither `docker compose` (v2) nor `docker-compose` (v1): apt-get install docker-compose'),
-  );
+  results.push(checkCompose(await findCompose()));
   results.push(await checkLabNetwork());
   results.push(await checkBaseImages());
   results.push(await checkNetem());
   return results;
+}
+
+/** The Compose major version the lab runs end to end in its own tests (docs/LAB.md, "Compose versions"). */
+export const COMPOSE_TESTED_END_TO_END = 1;
+
+/** Names the Compose found by its own version string, and how far the lab is tested with it. */
+export function checkCompose(compose: ComposeCommand | undefined): CheckResult {
+  if (!compose) {
+    return fail('compose', `${NO_COMPOSE}: install Docker's compose plugin (Docker Desktop has it) or apt-get install docker-compose`);
+  }
+  const tested =
+    compose.major === COMPOSE_TESTED_END_TO_END
+      ? 'the lab is tested end to end with it'
+      : 'the lab\'s compose files are checked for it, not run with it in our tests: if the lab misbehaves, report this line (docs/LAB.md)';
+  return ok('compose', `${describeCompose(compose)}; ${tested}`);
 }
 
 /** Is the lab's fixed subnet free, or does another Docker network or a VPN hold part of it? */

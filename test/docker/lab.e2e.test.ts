@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TCP_FLAGS } from '../../src/analyze/capture-model.js';
-import { resolveBaseImages } from '../../src/lab/base-images.js';
+import { imageExists, resolveBaseImages } from '../../src/lab/base-images.js';
 import { findCompose } from '../../src/lab/compose-command.js';
-import { LAB_PROJECT } from '../../src/lab/compose-run.js';
+import { LAB_PROJECT, removeLabContainers } from '../../src/lab/lab-containers.js';
 import { acquireLabLock } from '../../src/lab/lab-lock.js';
 import { startServer } from '../helpers/server-process.js';
 import { requireTool } from '../helpers/tools.js';
@@ -26,6 +26,31 @@ const HOST_ON_LAB_BRIDGE = '172.28.0.1';
 const RUN_TIMEOUT_MS = 600_000;
 
 const lab = await requireTool('docker', 'docker-compose', 'tshark');
+
+/** The images the lab builds: removed before the runs that must work on a machine that never built them. */
+const LAB_IMAGES = ['chatmsg-lab:latest', 'chatmsg-lab-capture:latest'];
+
+/** Makes this machine one that has never built the lab images (under the lab lock: no run is using them). */
+async function removeLabImages(): Promise<void> {
+  const release = await acquireLabLock(RUN_TIMEOUT_MS, () => {});
+  try {
+    for (const image of LAB_IMAGES) {
+      if (await imageExists(image)) await execa('docker', ['rmi', image]);
+      expect(await imageExists(image), `${image} removed`).toBe(false);
+    }
+  } finally {
+    await release();
+  }
+}
+
+/** Compose v1 says `Pulling client1 (chatmsg-lab:latest)...`, v2 `client1 Pulling`: neither may touch a lab image. */
+const PULLS_A_LAB_IMAGE = /Pulling \S+ \(chatmsg-lab|pull access denied|\b(server|client\d|runner|capture|lab-image)\s+Pulling/;
+
+/** IDs of every container the lab's project label names. */
+async function labContainerIds(): Promise<string[]> {
+  const result = await execa('docker', ['ps', '-a', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${LAB_PROJECT}`]);
+  return String(result.stdout).split('\n').filter(Boolean);
+}
 
 async function compose(args: string[]) {
   const result = await execa('node', [COMPOSE_CLI, ...args], { cwd: ROOT, all: true, reject: false, timeout: RUN_TIMEOUT_MS });
@@ -49,8 +74,11 @@ describe.skipIf(lab.skip)(lab.title('docker lab'), () => {
   }, RUN_TIMEOUT_MS);
 
   it('runs broadcast5 in five containers, says PASS, and the pcap shows every PDU', { timeout: RUN_TIMEOUT_MS }, async () => {
+    await removeLabImages();
     const run = await compose(['broadcast5']);
     expect(run.output).toContain('PASS broadcast5');
+    expect(run.output).not.toMatch(PULLS_A_LAB_IMAGE);
+    for (const image of LAB_IMAGES) expect(await imageExists(image), `${image} built`).toBe(true);
     expect(run.exitCode, run.output.slice(-3000)).toBe(0);
     expect(run.pcap, 'the run names its pcap').toMatch(/captures\/broadcast5-\d{8}T\d{6}Z\.pcap$/);
     expect(run.output).toContain('tidied up: no lab containers or networks left');
@@ -98,12 +126,21 @@ describe.skipIf(lab.skip)(lab.title('docker lab'), () => {
         reject: false,
         timeout: RUN_TIMEOUT_MS,
       });
+    await removeLabImages();
     const release = await acquireLabLock(RUN_TIMEOUT_MS, () => {});
     try {
       // No --abort-on-container-exit: `up` returns only because every container ended.
       const up = await compose(['up']);
       const output = String(up.all);
       expect(up.exitCode, output.slice(-3000)).toBe(0);
+      // Built once each, by the one service that builds it, before any node needs it (v1 logs
+      // `Building <service>`; v2's progress output differs, the compose-file invariants cover it).
+      if (tool.major === 1) {
+        for (const builder of ['lab-image', 'capture']) expect(output.match(new RegExp(`Building ${builder}\\b`, 'g')) ?? [], builder).toHaveLength(1);
+        expect(output).not.toMatch(/Building (server|client\d|runner)\b/);
+      }
+      expect(output).not.toMatch(PULLS_A_LAB_IMAGE);
+      for (const image of LAB_IMAGES) expect(await imageExists(image), `${image} built`).toBe(true);
       expect(output).toMatch(/PASS broadcast5: \d+\/\d+ steps passed/);
       expect(output).toMatch(/capture: saved captures\/broadcast5-\d{8}T\d{6}Z\.pcap/);
     } finally {
@@ -112,7 +149,15 @@ describe.skipIf(lab.skip)(lab.title('docker lab'), () => {
     }
   });
 
-  it('runs the clients against a server elsewhere with --remote, capturing on the lab bridge', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('a --keep run, then --remote: no container of the kept run is left, and the clients run against the server elsewhere, captured on the lab bridge', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const kept = await compose(['basic', '--keep']);
+    expect(kept.exitCode, kept.output.slice(-3000)).toBe(0);
+    expect(kept.output).not.toContain('tidied up');
+    const keptIds = await labContainerIds();
+    // The server too, which the remote file set switches off (Compose v2's down leaves it).
+    const keptServices = await execa('docker', ['inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}}', ...keptIds]);
+    expect(String(keptServices.stdout).split('\n').sort()).toEqual(['capture', 'client1', 'client2', 'client3', 'client4', 'client5', 'runner', 'server']);
+
     // The "remote" server: a real server on this machine, reached from the containers through
     // the lab bridge, so the traffic never leaves the machine.
     const server = await startServer(['--host', '0.0.0.0']);
@@ -125,6 +170,8 @@ describe.skipIf(lab.skip)(lab.title('docker lab'), () => {
       expect(linesMatching(capture.responses, /^MSG \S+ ALL /)).toHaveLength(20);
       expect(server.log()).toContain('LOGOFF');
       expect(run.output).toContain('tidied up: no lab containers or networks left');
+      const stillThere = (await labContainerIds()).filter((id) => keptIds.includes(id));
+      expect(stillThere).toEqual([]);
     } finally {
       await server.stop();
     }
@@ -147,6 +194,9 @@ describe.skipIf(lab.skip)(lab.title('docker lab'), () => {
         env: { ...process.env, ...baseImages },
         reject: false,
       });
+    // The whole sequence under the lab lock (the compose runs it starts run under it): the other
+    // lab's network holds the lab's subnet, so no other lab run on this machine may start meanwhile.
+    const release = await acquireLabLock(RUN_TIMEOUT_MS, () => {});
     try {
       expect((await other(['up', '-d', 'server'])).exitCode).toBe(0);
       const refused = await compose(['basic']);
@@ -158,6 +208,7 @@ describe.skipIf(lab.skip)(lab.title('docker lab'), () => {
       expect(run.exitCode, run.output.slice(-3000)).toBe(0);
     } finally {
       await other(['down', '--remove-orphans']);
+      await release();
     }
   });
 
@@ -167,6 +218,34 @@ describe.skipIf(lab.skip)(lab.title('docker lab'), () => {
     expect(run.output).toContain('no scenario "no-such-scenario"');
     expect(run.output).toContain('FAIL (exit 2)');
     expect(run.output).toContain('tidied up: no lab containers or networks left');
+  });
+
+  it('removes every container and network the lab label names, running or stopped, whatever file set made them', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const { DEBIAN_IMAGE } = await resolveBaseImages(process.env);
+    const labels = (service: string) => ['--label', `com.docker.compose.project=${LAB_PROJECT}`, '--label', `com.docker.compose.service=${service}`];
+    const release = await acquireLabLock(RUN_TIMEOUT_MS, () => {});
+    const lines: string[] = [];
+    try {
+      await execa('docker', ['network', 'create', '--label', `com.docker.compose.project=${LAB_PROJECT}`, 'chatmsg-lab-planted-net']);
+      await execa('docker', ['create', ...labels('server'), '--name', 'chatmsg-lab-planted-stopped', '--network', 'chatmsg-lab-planted-net', DEBIAN_IMAGE, 'true']);
+      await execa('docker', ['run', '-d', ...labels('no-such-service'), '--name', 'chatmsg-lab-planted-running', DEBIAN_IMAGE, 'sleep', '600']);
+      // Not the lab's: same image, no lab label; must survive.
+      await execa('docker', ['create', '--name', 'chatmsg-other-project', DEBIAN_IMAGE, 'true']);
+      expect(await removeLabContainers((line) => lines.push(line))).toBe('');
+      expect(await labContainerIds()).toEqual([]);
+      expect(lines).toEqual([
+        expect.stringMatching(/^removing 2 lab container\(s\) that compose down left: (chatmsg-lab-planted-running, chatmsg-lab-planted-stopped|chatmsg-lab-planted-stopped, chatmsg-lab-planted-running)$/),
+        'removing lab network(s) that compose down left: chatmsg-lab-planted-net',
+      ]);
+      expect((await execa('docker', ['inspect', 'chatmsg-other-project'], { reject: false })).exitCode).toBe(0);
+      // A second call finds nothing and says nothing.
+      expect(await removeLabContainers((line) => lines.push(line))).toBe('');
+      expect(lines).toHaveLength(2);
+    } finally {
+      await execa('docker', ['rm', '-f', 'chatmsg-lab-planted-stopped', 'chatmsg-lab-planted-running', 'chatmsg-other-project'], { reject: false });
+      await execa('docker', ['network', 'rm', 'chatmsg-lab-planted-net'], { reject: false });
+      await release();
+    }
   });
 
   it('runs with --wan: netem delays the chat traffic, or the run stops at once saying the kernel lacks netem', { timeout: RUN_TIMEOUT_MS }, async () => {

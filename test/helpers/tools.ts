@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { findExecutable } from '../../src/bench/servers.js';
-import { engineVersion, findCompose } from '../../src/lab/compose-command.js';
+import { engineVersion, findCompose, standaloneCompose } from '../../src/lab/compose-command.js';
 import { findBrowser } from '../../src/report/pdf.js';
 
 export interface Tool {
@@ -72,6 +72,12 @@ export const TOOLS = {
     missing: 'neither docker compose nor docker-compose installed',
     install: apt('docker-compose'),
     isPresent: async () => (onPath('docker') || onPath('docker-compose')) && (await findCompose()) !== undefined,
+  },
+  // The compose-file test asks Compose v1 itself what it accepts (docs/LAB.md, "Compose versions").
+  'docker-compose-v1': {
+    missing: 'docker-compose 1.x not installed',
+    install: apt('docker-compose'),
+    isPresent: async () => (await standaloneCompose())?.major === 1,
   },
   // The bench looks for its peers in sbin too, where Debian puts ngircd: ask it, not PATH.
   'redis-server': { missing: 'redis-server not installed', install: apt('redis-server'), isPresent: () => findExecutable('redis-server') !== undefined },

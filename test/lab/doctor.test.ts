@@ -33,6 +33,7 @@ describe('npm run doctor', () => {
     // With an engine, the wan option is checked too (ok, or a warning saying why not).
     if (/^ok\s+docker\s/m.test(String(result.stdout))) {
       expect(result.stdout).toMatch(/^(ok|warn)\s+wan \(netem\)\s+\S/m);
+      expect(result.stdout).toMatch(/^ok\s+compose\s+(docker compose|docker-compose) \d+\.\d+\.\d+\S* \(Compose v\d+, (plugin|standalone)\); the lab/m);
       expect(result.stdout).toMatch(/^(ok|FAIL)\s+lab network\s+172\.28\.0\.0\/24 is (free for the lab|taken\. )/m);
     }
     const failed = checks.filter((line) => line.startsWith('FAIL')).length;
@@ -117,9 +118,9 @@ describe('npm run compose, before any container', () => {
     expect(result.stderr).toContain(message);
   });
 
-  it('says which tool to install when neither compose v2 nor v1 is there', async () => {
+  it('says what to install when no Compose answers', async () => {
     const result = await execa('node', [COMPOSE, 'broadcast5'], { reject: false, env: { PATH: await bareNodePath() } });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('neither `docker compose` (v2) nor `docker-compose` (v1) found');
+    expect(result.stderr).toContain('neither the `docker compose` plugin nor a `docker-compose` binary answers');
   });
 });

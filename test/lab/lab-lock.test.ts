@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,30 @@ describe('lab lock', () => {
     await release();
     const again = await acquireLabLock(1000, () => {}, dir);
     await again();
+  });
+
+  it('lets a process the holder started run under its lock, and keeps the lock when that process ends', async () => {
+    const dir = await lockPath();
+    const release = await acquireLabLock(1000, () => {}, dir);
+    const tryLock = `
+      const { acquireLabLock } = await import(${JSON.stringify(LAB_LOCK)});
+      const release = await acquireLabLock(500, (pid) => console.log('waits for ' + pid), ${JSON.stringify(dir)});
+      await release();
+      console.log('in');`;
+    try {
+      // A child: gets in at once, and its release leaves the parent's lock in place.
+      const child = await execa('node', ['--input-type=module', '-e', tryLock], { reject: false, all: true });
+      expect(child.all).toMatch(/^in$/m);
+      expect(child.all).not.toContain('waits for');
+      expect(existsSync(join(dir, 'pid'))).toBe(true);
+      // A grandchild (started through a shell) is not the holder's own run: it waits, then gives up.
+      const grandchild = await execa('sh', ['-c', 'node --input-type=module -e "$0"; exit $?', tryLock], { reject: false, all: true });
+      expect(grandchild.all).toContain(`waits for ${process.pid}`);
+      expect(grandchild.all).not.toMatch(/^in$/m);
+      expect(grandchild.exitCode).not.toBe(0);
+    } finally {
+      await release();
+    }
   });
 
   it('takes over a lock whose owner has died', async () => {
