@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadPool } from './load-pool.js';
 import { cpuSeconds, mainThreadCpuSeconds, syscallCounts, type SyscallCounts } from './proc-stats.js';
 import { nowMicros } from './clock.js';
@@ -103,7 +104,7 @@ export async function runPhase(pool: LoadPool, server: ServerUnderTest, options:
   while (stats.deliveries < expected) {
     const now = performance.now();
     if (now - lastChange > DRAIN_QUIET_MS || now - start > options.durationMs + DRAIN_MAX_MS) break;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
     stats = await pool.stats();
     if (stats.deliveries !== lastCount) {
       lastCount = stats.deliveries;

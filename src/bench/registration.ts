@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { Registry } from '../server/registry.js';
 import { IdentityKey } from '../crypto/identity.js';
@@ -185,10 +186,10 @@ class PingProbe {
       this.#sent.set(token, performance.now());
       this.#socket.write(`PING ${token}\n`);
     }, PING_INTERVAL_MS);
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(ms);
     clearInterval(timer);
     const deadline = Date.now() + 10_000;
-    while (this.#sent.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (this.#sent.size > 0 && Date.now() < deadline) await sleep(10);
     // An unanswered PING counts as slow as the wait allowed, never as missing.
     for (const sent of this.#sent.values()) this.#histogram.record((performance.now() - sent) * 1000);
     this.#sent.clear();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clientSpec, type ClientSpec, type Listening, type ServerKind } from './dialects.js';
 import { LoadPool } from './load-pool.js';
 import { runPhase, type PhaseResult } from './phase.js';
@@ -306,7 +307,7 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
     const rssAfterKiB = rss();
     const rssIdleSeriesKiB: number[] = [];
     for (let waited = 0; waited < context.idleMs; waited += IDLE_SAMPLE_MS) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(IDLE_SAMPLE_MS, context.idleMs - waited)));
+      await sleep(Math.min(IDLE_SAMPLE_MS, context.idleMs - waited));
       const reading = rss();
       if (reading !== undefined) rssIdleSeriesKiB.push(reading);
     }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { describeFailure, probeServer, type ProbeResult } from '../probe/chat-probe.js';
+import { describeFailure, probeServer, type ProbeResult } from '../client/health-probe.js';
 import { parseNonNegativeNumber, parsePort, parsePositiveNumber, OptionError, withUsage } from './options.js';
 
 const command = { name: 'chatmsg-probe', usage: '<host> <port> [--timeout S] [--wait S] [--interval S] [--tls [--ca FILE]]' };

@@ -1,7 +1,11 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LineDecoder, decodeLine, parseServerLine, type ServerPdu } from '../protocol/index.js';
+import { CLOSED, LineInbox, type InboxEntry } from '../client/line-inbox.js';
+import { whenConnected, type ConnectError } from '../client/when-connected.js';
+import { decodeLine, parseServerLine, type ServerPdu } from '../protocol/index.js';
 import type { Target } from './types.js';
+
+export { CLOSED };
 
 /** One line from the server as the checker saw it. */
 export interface Received {
@@ -13,9 +17,6 @@ export interface Received {
   /** Set when the line itself broke the protocol (not UTF-8, control characters, over-long). */
   invalid?: string;
 }
-
-/** What `next` returns when the server closed the connection and every line was read. */
-export const CLOSED = 'closed' as const;
 
 /** Server lines are bounded too: a server that never sends LF cannot make the checker buffer without end. */
 const MAX_SERVER_LINE = 1024 * 1024;
@@ -33,62 +34,43 @@ export interface Segmenting {
 export class Probe {
   readonly name: string;
   readonly #socket: Socket;
-  readonly #inbox: Received[] = [];
-  #wake: (() => void) | undefined;
-  #closed = false;
-  readonly #closedPromise: Promise<void>;
+  readonly #inbox: LineInbox;
 
   private constructor(name: string, socket: Socket) {
     this.name = name;
     this.#socket = socket;
-    const decoder = new LineDecoder(MAX_SERVER_LINE, {
-      line: (bytes) => this.#push(toReceived(bytes)),
-      tooLong: () => this.#push({ text: '', bytes: Buffer.from('(a line over 1 MiB)'), pdu: { kind: 'UNKNOWN', line: '' }, invalid: 'over-long line' }),
-    });
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-    this.#closedPromise = new Promise((resolve) => {
-      // A reset or refused connection ends in 'close' too; the checks only ask whether it closed.
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        this.#closed = true;
-        this.#wakeUp();
-        resolve();
-      });
-    });
+    this.#inbox = new LineInbox(socket, MAX_SERVER_LINE);
   }
 
   /** Connects, or rejects with a one-line reason within `timeoutMs`. */
-  static open(target: Target, name: string, timeoutMs: number): Promise<Probe> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: target.host, port: target.port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect to ${target.host}:${target.port} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new Error(`cannot connect to ${target.host}:${target.port}: ${error.code ?? error.message}`));
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new Probe(name, socket));
-      });
-    });
+  static async open(target: Target, name: string, timeoutMs: number): Promise<Probe> {
+    const socket = connect({ host: target.host, port: target.port });
+    try {
+      await whenConnected(socket, timeoutMs);
+    } catch (error) {
+      const { message, code } = error as ConnectError;
+      throw new Error(
+        code === 'TIMEOUT'
+          ? `connect to ${target.host}:${target.port} timed out after ${timeoutMs} ms`
+          : `cannot connect to ${target.host}:${target.port}: ${code ?? message}`,
+        { cause: error },
+      );
+    }
+    return new Probe(name, socket);
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#inbox.closed;
   }
 
   /** Lines received and not taken yet. */
   get pending(): number {
-    return this.#inbox.length;
+    return this.#inbox.pending;
   }
 
   /** Sends bytes, whole or cut into segments; resolves once the kernel has taken them. */
   async send(bytes: Buffer, segmenting?: Segmenting): Promise<void> {
-    if (this.#closed || this.#socket.destroyed) throw new Error(`${this.name}: connection is closed`);
+    if (this.#inbox.closed || this.#socket.destroyed) throw new Error(`${this.name}: connection is closed`);
     if (segmenting === undefined) return this.#write(bytes);
     this.#socket.setNoDelay(true);
     for (let at = 0; at < bytes.length; at += segmenting.bytesPerSegment) {
@@ -105,15 +87,8 @@ export class Probe {
 
   /** The next line, CLOSED once the server closed and all lines were taken, undefined on timeout. */
   async next(timeoutMs: number): Promise<Received | typeof CLOSED | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.#inbox.shift();
-      if (line) return line;
-      if (this.#closed) return CLOSED;
-      const left = deadline - Date.now();
-      if (left <= 0) return undefined;
-      await this.#sleepUntilWoken(left);
-    }
+    const entry = await this.#inbox.next(timeoutMs);
+    return entry === undefined || entry === CLOSED ? entry : toReceived(entry);
   }
 
   /** Takes lines until one satisfies `wanted`; the lines passed over are returned in `skipped`. */
@@ -129,14 +104,8 @@ export class Probe {
   }
 
   /** Resolves true once the connection is closed, false if it is still open after `timeoutMs`. */
-  async waitClosed(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const result = await Promise.race([this.#closedPromise.then(() => true as const), timeout]);
-    clearTimeout(timer);
-    return result;
+  waitClosed(timeoutMs: number): Promise<boolean> {
+    return this.#inbox.waitClosed(timeoutMs);
   }
 
   /** Stops reading the socket (a slow reader): the server's output piles up on its side. */
@@ -163,36 +132,15 @@ export class Probe {
   destroy(): void {
     this.#socket.destroy();
   }
-
-  #push(line: Received): void {
-    this.#inbox.push(line);
-    this.#wakeUp();
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  #sleepUntilWoken(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }
 
-function toReceived(bytes: Buffer): Received {
+function toReceived(entry: InboxEntry): Received {
+  if (entry.kind === 'too-long') {
+    return { text: '', bytes: Buffer.from('(a line over 1 MiB)'), pdu: { kind: 'UNKNOWN', line: '' }, invalid: 'over-long line' };
+  }
+  const { bytes } = entry;
   const decoded = decodeLine(bytes);
-  const copy = Buffer.from(bytes);
-  if (decoded.ok) return { text: decoded.text, bytes: copy, pdu: parseServerLine(decoded.text) };
+  if (decoded.ok) return { text: decoded.text, bytes, pdu: parseServerLine(decoded.text) };
   const lossy = bytes.toString('utf8');
-  return { text: lossy, bytes: copy, pdu: parseServerLine(lossy), invalid: decoded.reason };
+  return { text: lossy, bytes, pdu: parseServerLine(lossy), invalid: decoded.reason };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hello, line, showReceived, type Matcher } from './matchers.js';
 import { CLOSED, type Probe, type Received } from './probe.js';
 import { showBytes } from './show.js';
@@ -105,7 +106,7 @@ class ScriptRun {
       case 'closed':
         return this.#closed(step.client, step.withinMs ?? ctx.timeouts.replyMs);
       case 'pause':
-        await new Promise((resolve) => setTimeout(resolve, step.ms));
+        await sleep(step.ms);
         return;
     }
   }

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { whenConnected } from '../client/when-connected.js';
 import { LineDecoder } from '../protocol/index.js';
 import {
   encodeMessage,
@@ -27,15 +28,10 @@ export function parseAgentAddress(text: string): AgentAddress {
   return { host: match[1]!, port };
 }
 
-function connectOnce(address: AgentAddress): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(address.port, address.host);
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
+async function connectOnce(address: AgentAddress, timeoutMs: number): Promise<Socket> {
+  const socket = connect(address.port, address.host);
+  await whenConnected(socket, timeoutMs);
+  return socket;
 }
 
 /**
@@ -68,7 +64,7 @@ export class AgentConnection {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const connection = new AgentConnection(address, await connectOnce(address));
+        const connection = new AgentConnection(address, await connectOnce(address, Math.max(1000, deadline - Date.now())));
         await connection.#hello(Math.max(1000, deadline - Date.now()));
         return connection;
       } catch (error) {

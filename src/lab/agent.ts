@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { LineDecoder } from '../protocol/index.js';
 import {
@@ -71,7 +72,7 @@ export class LabAgent {
     const linger = this.#options.lingerMs ?? 0;
     if (linger > 0) {
       this.#options.log(`lingering ${linger} ms`);
-      await new Promise((resolve) => setTimeout(resolve, linger));
+      await sleep(linger);
     }
     this.#stopped();
   }

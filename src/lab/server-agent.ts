@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerAddress } from '../scenario/client-driver.js';
 import type { AgentConnection } from './agent-connection.js';
 
@@ -48,7 +49,7 @@ export class AgentServer {
       if (ended || Date.now() > deadline) {
         throw new Error(`the server in ${agent.host} did not start: ${server.#log.slice(-3).join(' | ') || 'no output'}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
     return server;
   }

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecureChat, type SecureChatOptions } from '../../src/client/secure-chat.js';
 import { prekeySignedData } from '../../src/crypto/prekey.js';
@@ -35,7 +36,7 @@ function chat(channelBinding = '', options: Partial<SecureChatOptions> = {}) {
 }
 
 const until = async (condition: () => boolean) => {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 200 && !condition(); i++) await sleep(5);
   expect(condition()).toBe(true);
 };
 

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../src/probe/chat-probe.js';
+import { probeServer } from '../../src/client/health-probe.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { bundleServer, REPO_ROOT } from './azure-helpers.js';
 

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityKey } from '../../src/crypto/identity.js';
 import { PinStore } from '../../src/crypto/pin-store.js';
@@ -59,7 +60,7 @@ async function aliceAgainst(keys: [string, string, string], pins: string, outcom
   // Then give a wrong client every chance to send before we look (a quiet period, not a wait for success).
   alice.say('PING done');
   await alice.waitFor(/> PING done/);
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   alice.process.kill();
   await alice.process;
   await evil.close();

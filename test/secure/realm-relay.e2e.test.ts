@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { startClient, type ChatClient } from './helpers/chat-client.js';
@@ -80,7 +81,7 @@ describe('a login relayed by a fake server in the middle (real server, real clie
     await victim.waitForStderr(new RegExp(`WARNING: realm lab-real belongs to 127\\.0\\.0\\.1:${server.port} .*but this server is 127\\.0\\.0\\.1:${relay.port}.*Not proving`));
     // Give a broken client every chance to send its proof before looking.
     victim.say('PING done');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(relay.fromVictims.filter((line) => line.startsWith('PROVE'))).toEqual([]);
     expect(relay.fromReal.filter((line) => line.startsWith('OK AUTH'))).toEqual([]);
     expect(bob.lines.join('\n')).not.toMatch(/exam answers/);
@@ -97,7 +98,7 @@ describe('a login relayed by a fake server in the middle (real server, real clie
     const victim = client(relay.port, ['--key', ws.path('carol.key'), '--id', 'carol']);
     await victim.waitFor(/first login at 127\.0\.0\.1:\d+: pinned its realm lab-real/);
     const deadline = Date.now() + 10_000;
-    while (!relay.fromReal.includes('OK AUTH carol') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!relay.fromReal.includes('OK AUTH carol') && Date.now() < deadline) await sleep(20);
     expect(relay.fromReal).toContain('OK AUTH carol');
   });
 

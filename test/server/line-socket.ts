@@ -1,36 +1,36 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { CLOSED, LineInbox, type InboxEntry } from '../../src/client/line-inbox.js';
+import { whenConnected } from '../../src/client/when-connected.js';
+
+/** Server lines in tests are bounded by the server's --max-line; this only bounds a broken one. */
+const MAX_LINE = 16 * 1024 * 1024;
 
 /**
- * A raw CHAT-MSG connection for tests: real socket, lines collected as they arrive, and
- * `waitFor` that reads forward from a cursor (so expectations are ordered).
+ * A raw CHAT-MSG connection for tests: real socket, lines collected as they arrive (through the
+ * same LineInbox the conformance checker reads with), and `waitFor` that reads forward from a
+ * cursor (so expectations are ordered).
  */
 export class LineSocket {
   readonly socket: net.Socket;
-  readonly lines: string[] = [];
-  #tail = '';
+  readonly #inbox: LineInbox;
+  readonly #lines: string[] = [];
   #cursor = 0;
-  #waiters = new Set<() => void>();
-  #closed = false;
-  readonly closed: Promise<void>;
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      const parts = (this.#tail + chunk).split('\n');
-      this.#tail = parts.pop()!;
-      this.lines.push(...parts);
-      this.#wake();
-    });
-    socket.on('error', () => {});
-    this.closed = new Promise((resolve) =>
-      socket.on('close', () => {
-        this.#closed = true;
-        this.#wake();
-        resolve();
-      }),
-    );
+    this.#inbox = new LineInbox(socket, MAX_LINE);
+  }
+
+  /** Every line received so far, in order (an over-long one as a marker). */
+  get lines(): string[] {
+    for (let entry = this.#inbox.take(); entry !== undefined; entry = this.#inbox.take()) this.#lines.push(toText(entry));
+    return this.#lines;
+  }
+
+  /** Resolves once the connection has closed. */
+  get closed(): Promise<void> {
+    return this.#inbox.whenClosed;
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<LineSocket> {
@@ -38,26 +38,16 @@ export class LineSocket {
   }
 
   /** Wraps a socket that is connecting (writes may already be queued on it) once it is connected. */
-  static adopt(socket: net.Socket): Promise<LineSocket> {
-    return new Promise((resolve, reject) => {
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(new LineSocket(socket));
-      });
-    });
+  static async adopt(socket: net.Socket, timeoutMs = 5000): Promise<LineSocket> {
+    await whenConnected(socket, timeoutMs);
+    return new LineSocket(socket);
   }
 
   /** Connects over TLS (1.3), trusting `ca` (PEM) for the server's certificate. */
-  static connectTls(port: number, ca: Buffer, host = '127.0.0.1'): Promise<LineSocket> {
-    return new Promise((resolve, reject) => {
-      const socket = tls.connect({ port, host, ca, minVersion: 'TLSv1.3' });
-      socket.once('error', reject);
-      socket.once('secureConnect', () => {
-        socket.off('error', reject);
-        resolve(new LineSocket(socket));
-      });
-    });
+  static async connectTls(port: number, ca: Buffer, host = '127.0.0.1', timeoutMs = 5000): Promise<LineSocket> {
+    const socket = tls.connect({ port, host, ca, minVersion: 'TLSv1.3' });
+    await whenConnected(socket, timeoutMs, 'secureConnect');
+    return new LineSocket(socket);
   }
 
   /** Connects, reads HELLO, logs in as `id` and reads OK LOGIN. */
@@ -70,7 +60,7 @@ export class LineSocket {
   }
 
   get isClosed(): boolean {
-    return this.#closed;
+    return this.#inbox.closed;
   }
 
   send(data: string | Buffer): void {
@@ -91,21 +81,15 @@ export class LineSocket {
     const matches = (line: string) => (typeof expected === 'string' ? line === expected : expected.test(line));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      while (this.#cursor < this.lines.length) {
-        const line = this.lines[this.#cursor++]!;
+      const lines = this.lines;
+      while (this.#cursor < lines.length) {
+        const line = lines[this.#cursor++]!;
         if (matches(line)) return line;
       }
-      if (this.#closed) throw new Error(`closed before ${expected}; got:\n${this.lines.join('\n')}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timeout waiting for ${expected}; got:\n${this.lines.join('\n')}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#waiters.add(done);
-      });
+      const entry = await this.#inbox.next(deadline - Date.now());
+      if (entry === CLOSED) throw new Error(`closed before ${expected}; got:\n${this.lines.join('\n')}`);
+      if (entry === undefined) throw new Error(`timeout waiting for ${expected}; got:\n${this.lines.join('\n')}`);
+      this.#lines.push(toText(entry));
     }
   }
 
@@ -116,26 +100,18 @@ export class LineSocket {
 
   /** Resolves once the server closed the connection (rejects after the timeout). */
   async waitClosed(timeoutMs = 5000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not closed; got:\n${this.lines.join('\n')}`)), timeoutMs);
-    });
-    try {
-      await Promise.race([this.closed, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!(await this.#inbox.waitClosed(timeoutMs))) throw new Error(`not closed; got:\n${this.lines.join('\n')}`);
   }
 
   destroy(): void {
     this.socket.destroy();
   }
+}
 
-  #wake(): void {
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const wake of waiters) wake();
-  }
+const utf8 = new TextDecoder('utf-8');
+
+function toText(entry: InboxEntry): string {
+  return entry.kind === 'line' ? utf8.decode(entry.bytes) : '(a line over the limit)';
 }
 
 export { setTimeout as sleep } from 'node:timers/promises';

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { err, help, hello, line, type Matcher } from '../matchers.js';
 import { CLOSED, type Probe } from '../probe.js';
 import { describeGot, expectNext } from '../script.js';
@@ -15,10 +16,6 @@ function needsRate(limits: Limits): string | undefined {
 
 /** Over-long lines the mixed flood may send at most, in bytes: the check stays bounded whatever max-line is. */
 const MIXED_FLOOD_MAX_BYTES = 16 * 1024 * 1024;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Requests sent at once: well past any burst of a few seconds' worth, yet bounded (at most 6020 PINGs). */
 function floodSize(rate: number): number {

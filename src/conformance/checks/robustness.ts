@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { err, hello, line, showReceived } from '../matchers.js';
 import { CLOSED, type Probe } from '../probe.js';
 import { expectNext } from '../script.js';
@@ -23,10 +24,6 @@ function notSlowedDown(ctx: CheckContext, slowestMs: number): void {
 /** How many flooders the slow-reader check uses: it also needs the slow reader and a watcher. */
 function flooderCount(limits: Limits): number {
   return Math.max(1, Math.min(SLOW_READER.flooders, (limits.maxClients ?? Number.POSITIVE_INFINITY) - 2));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The robustness group never opens more connections than the target allows or HARD_BOUNDS permits. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { err, hello, line } from '../matchers.js';
 import type { Probe, Received } from '../probe.js';
 import { describeGot, expectNext } from '../script.js';
@@ -54,7 +55,7 @@ export async function watchRoundTrips(
     const took = Date.now() - started;
     slowest = Math.max(slowest, found ? took : Number.POSITIVE_INFINITY);
     if (!found) return slowest;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await sleep(everyMs);
   }
   return slowest;
 }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SecureChat } from '../../../src/client/secure-chat.js';
 import { IdentityKey } from '../../../src/crypto/identity.js';
 import { createPrekey, type Prekey } from '../../../src/crypto/prekey.js';
@@ -90,7 +91,7 @@ export class ScriptedConnection {
     while (this.#inbox.length > 0 || this.chat.busy()) {
       if (Date.now() > deadline) throw new Error(`client never settled:\n${[...this.sent, ...this.notices, ...this.warnings].join('\n')}`);
       const line = this.#inbox.shift();
-      if (line === undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (line === undefined) await sleep(1);
       else this.chat.received(line);
     }
   }

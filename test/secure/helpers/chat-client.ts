@@ -1,5 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENT_BIN } from '../../helpers/server-process.js';
 
 /** A real chatmsg-client process driven through its piped stdin, its stdout read line by line. */
@@ -60,7 +61,7 @@ export function startClient(port: number, args: string[] = [], cwd?: string): Ch
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(stderr)) {
         if (Date.now() > deadline) throw new Error(`stderr never matched ${pattern}:\n${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
       }
     },
     async end() {

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeFailure, probeServer } from '../../src/probe/chat-probe.js';
+import { describeFailure, probeServer } from '../../src/client/health-probe.js';
 import { SERVER_BIN, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
