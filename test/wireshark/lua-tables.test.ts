@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { extractLuaTables, renderLuaTables, replaceLuaTables } from '../../src/analyze/lua-tables.js';
+import { extractLuaTables, renderLuaTables, replaceLuaTables } from '../../wireshark/lua-tables.mjs';
 import { ERRORS } from '../../src/protocol/errors.js';
 
 const lua = readFileSync(new URL('../../wireshark/chatmsg.lua', import.meta.url), 'utf8');

@@ -1,8 +1,6 @@
-import { DEFAULT_PORT, PROTOCOL_VERSION } from '../protocol/constants.js';
-import { ERRORS } from '../protocol/errors.js';
-import { REQUEST_VERBS } from '../protocol/request.js';
-import { SECURE_VERBS } from '../protocol/secure-request.js';
-import { SERVER_VERBS } from '../protocol/server-pdu.js';
+// The generator of chatmsg.lua's protocol tables, kept next to the dissector it writes. It reads
+// the one source of truth, src/protocol, as built into dist/ (npm run build). Types: lua-tables.d.mts.
+import { DEFAULT_PORT, ERRORS, PROTOCOL_VERSION, REQUEST_VERBS, SECURE_VERBS, SERVER_VERBS } from '../dist/protocol/index.js';
 
 /**
  * The dissector (wireshark/chatmsg.lua) must stay a single file users copy into Wireshark, so it
@@ -12,9 +10,9 @@ import { SERVER_VERBS } from '../protocol/server-pdu.js';
 export const LUA_BLOCK_BEGIN = '-- BEGIN GENERATED from src/protocol (wireshark/update-tables.mjs); do not edit by hand';
 export const LUA_BLOCK_END = '-- END GENERATED';
 
-const luaList = (items: readonly string[]) => `{ ${items.map((item) => JSON.stringify(item)).join(', ')} }`;
+const luaList = (items) => `{ ${items.map((item) => JSON.stringify(item)).join(', ')} }`;
 
-export function renderLuaTables(): string {
+export function renderLuaTables() {
   const codes = Object.values(ERRORS)
     .map(({ code, name }) => `  [${code}] = ${JSON.stringify(name)},`)
     .join('\n');
@@ -33,7 +31,7 @@ export function renderLuaTables(): string {
 }
 
 /** The generated block as it currently stands in a Lua source, or undefined without markers. */
-export function extractLuaTables(lua: string): string | undefined {
+export function extractLuaTables(lua) {
   const begin = lua.indexOf(LUA_BLOCK_BEGIN);
   const end = lua.indexOf(LUA_BLOCK_END, begin);
   if (begin === -1 || end === -1) return undefined;
@@ -41,7 +39,7 @@ export function extractLuaTables(lua: string): string | undefined {
 }
 
 /** The Lua source with its generated block replaced by a fresh rendering. */
-export function replaceLuaTables(lua: string): string {
+export function replaceLuaTables(lua) {
   const current = extractLuaTables(lua);
   if (current === undefined) throw new Error(`no "${LUA_BLOCK_BEGIN}" ... "${LUA_BLOCK_END}" block found`);
   return lua.replace(current, () => renderLuaTables());
