@@ -205,7 +205,7 @@ function chatmsg.prefs_changed()
   if registered_port ~= chatmsg.prefs.port then register_port() end
 end
 
--- The server's rules (strict UTF-8, no C0 control but TAB, no DEL) on a Lua byte string: nil or a reason.
+-- The server's rules (strict UTF-8, no C0 control but TAB, no DEL, no C1) on a Lua byte string: nil or a reason.
 local function utf8_problem(s)
   local i, n = 1, #s
   while i <= n do
@@ -228,6 +228,10 @@ local function utf8_problem(s)
         elseif b == 0xf0 then low = 0x90 elseif b == 0xf4 then high = 0x8f end
       end
       if not c or c < low or c > high then return "not valid UTF-8" end
+    end
+    -- C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8 (PROTOCOL.md section 2).
+    if b == 0xc2 and s:byte(i + 1) <= 0x9f then
+      return string.format("control character U+%04X at byte %d", s:byte(i + 1), i - 1)
     end
     i = i + extra + 1
   end

@@ -15,6 +15,9 @@ const TEXTS: Record<string, number[]> = {
   'TAB is allowed': [...Buffer.from('a\tb')],
   'ESC is a control character': [0x61, 0x1b, 0x62],
   'DEL': [0x61, 0x7f],
+  'C1 NEL U+0085': [0x61, 0xc2, 0x85],
+  'C1 U+009F, the last one': [0xc2, 0x9f],
+  'U+00A0 is above C1': [0x61, 0xc2, 0xa0],
   'lone continuation byte': [0x61, 0x80],
   'overlong slash C0 AF': [0xc0, 0xaf],
   'overlong E0 80 AF': [0xe0, 0x80, 0xaf],
@@ -68,7 +71,7 @@ describe.skipIf(capture.skip)(capture.title('the dissector flags as malformed ex
     }));
     for (const v of verdicts) expect(v.dissector, `${v.name}: server ${v.server}`).toBe(v.server);
     expect(verdicts.filter((v) => v.server === 'accepted').map((v) => v.name)).toEqual([
-      'ascii', 'two, three and four byte characters', 'TAB is allowed',
+      'ascii', 'two, three and four byte characters', 'TAB is allowed', 'U+00A0 is above C1',
     ]);
   });
 
