@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { findProgram } from '../platform/find-program.js';
 import type { ServerKind } from './dialects.js';
 
 /** A server under test: where it listens and, when the bench started it, its process. */
@@ -87,20 +88,8 @@ function logTail(file: string): string {
 }
 
 /** The path of an executable found on PATH or in the sbin directories Debian uses, or undefined. */
-export function findExecutable(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/usr/local/sbin'];
-  for (const dir of dirs) {
-    if (dir === '') continue;
-    const path = join(dir, name);
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+export const findExecutable = (name: string): string | undefined =>
+  findProgram([name], { extraDirs: ['/usr/sbin', '/usr/bin', '/sbin', '/usr/local/sbin'] });
 
 /** The executable's path; MissingPeerError saying which Debian package to install when it is absent. */
 export function requireExecutable(name: string, aptPackage: string): string {

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import type { EvidenceSection, EvidenceStep } from './evidence-index.js';
-import { onPath } from './tools.js';
+import { findProgram } from '../platform/find-program.js';
 
 /** What a step needs from the run: where to write, the project, what the user asked for. */
 export interface EvidenceContext {
@@ -87,7 +87,7 @@ async function scenarioRun(context: EvidenceContext, section: string, name: stri
 }
 
 async function dockerReady(): Promise<string | undefined> {
-  if (!onPath('docker')) return 'no Docker here (install Docker with Compose; npm run doctor says what is missing)';
+  if (findProgram(['docker']) === undefined) return 'no Docker here (install Docker with Compose; npm run doctor says what is missing)';
   const info = await execa('docker', ['info'], { reject: false, timeout: 20_000 });
   return info.exitCode === 0 ? undefined : 'the Docker engine does not answer (start Docker; npm run doctor says more)';
 }
@@ -158,7 +158,7 @@ export const EVIDENCE_STEPS: EvidenceStepDefinition[] = [
     section: '2.7',
     title: 'secure scenario over TLS, with the TLS key log',
     command: () => 'npm run evidence (step secure-tls)',
-    unavailable: async () => (onPath('openssl') ? undefined : 'openssl is not installed (it makes the lab CA)'),
+    unavailable: async () => (findProgram(['openssl']) !== undefined ? undefined : 'openssl is not installed (it makes the lab CA)'),
     run: async (context) => ({ ...(await secureTlsRun(context)), network: 'loopback' }),
   },
   {

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { findProgram } from '../platform/find-program.js';
 
 /** Browsers that print to PDF headless, by the names their packages install. */
 const PROGRAMS = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'microsoft-edge', 'microsoft-edge-stable', 'chrome', 'msedge'];
@@ -19,24 +19,11 @@ const KNOWN_PATHS = [
 export const PRINT_BY_HAND =
   'no Chromium, Chrome or Edge found (set CHROME_PATH to one): open index.html in any browser and print it to PDF (Ctrl+P / Cmd+P, "Save as PDF", background graphics on)';
 
-const executable = (path: string) => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** The first Chromium-family browser found: CHROME_PATH, then PATH, then the usual install places. */
 export function findBrowser(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env['CHROME_PATH']) return executable(env['CHROME_PATH']) ? env['CHROME_PATH'] : undefined;
-  const dirs = (env['PATH'] ?? '').split(delimiter).filter((d) => d !== '');
-  const extensions = process.platform === 'win32' ? ['.exe', ''] : [''];
-  for (const program of PROGRAMS) {
-    for (const dir of dirs) for (const ext of extensions) if (executable(join(dir, program + ext))) return join(dir, program + ext);
-  }
-  return KNOWN_PATHS.find(executable);
+  const given = env['CHROME_PATH'];
+  if (given) return findProgram([basename(given)], { env: { PATH: dirname(given) } });
+  return findProgram(PROGRAMS, { env }) ?? KNOWN_PATHS.find((path) => findProgram([basename(path)], { env: { PATH: dirname(path) } }) !== undefined);
 }
 
 /**

@@ -1,8 +1,7 @@
 import { execa } from 'execa';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findProgram as findProgramOnPath } from '../platform/find-program.js';
 import {
   CAPTURE_PROGRAMS, captureArgs, chooseInterface, closingReport, installHint, NO_PERMISSION, parseInterfaceList, permissionHint,
   READY, wiresharkFolders, type CaptureProgram, type ListedInterface,
@@ -36,18 +35,7 @@ const SETTLE_MS = 600;
 
 /** The program's path: on PATH, else in the folders Wireshark's installers use. */
 export async function findProgram(program: CaptureProgram, platform: NodeJS.Platform = process.platform): Promise<string | undefined> {
-  const exe = platform === 'win32' ? `${program}.exe` : program;
-  const folders = [...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean), ...wiresharkFolders(platform)];
-  for (const folder of folders) {
-    const candidate = join(folder, exe);
-    try {
-      await access(candidate, platform === 'win32' ? constants.F_OK : constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findProgramOnPath([program], { extraDirs: wiresharkFolders(platform), platform });
 }
 
 /** The first capture program that is installed (or the one asked for), with its path. */
