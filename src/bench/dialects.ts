@@ -37,6 +37,12 @@ export interface Dialect {
   ping: string;
   /** Bytes that occur exactly once in each delivered message and nowhere else after the handshake. */
   deliveryMarker: string;
+  /**
+   * Bytes that occur exactly once in each presence notice of another client logging in
+   * ('' = the server sends none). Each client counts them after its own ready marker, so with
+   * n clients logged in, every pair is counted once (by whichever was online first): n(n-1)/2.
+   */
+  presenceMarker: string;
 }
 
 /** Token of the round trip; never part of a payload or a name. */
@@ -54,6 +60,7 @@ const chatmsg: Dialect = {
   ping: encodeRequest({ verb: 'PING', token: SYNC_TOKEN }),
   // MSG <from> <target> <text>: ids and stamped texts hold no space, JOINED / LEFT no `MSG `.
   deliveryMarker: 'MSG ',
+  presenceMarker: 'JOINED ',
 };
 
 /** A Redis command in RESP: an array of bulk strings. */
@@ -72,6 +79,7 @@ const redis: Dialect = {
   ping: resp('PING', SYNC_TOKEN),
   // *3 $7 message $n <channel> $n <payload>: seven CRLF-terminated lines, one of them `message`.
   deliveryMarker: 'message\r\n',
+  presenceMarker: '',
 };
 
 const irc: Dialect = {
@@ -87,6 +95,8 @@ const irc: Dialect = {
   ping: `PING :${SYNC_TOKEN}\r\n`,
   // Not LF: JOIN, PART and QUIT notices of other members arrive on the same connection.
   deliveryMarker: ' PRIVMSG ',
+  // `:nick!user@host JOIN :#bench`; a client's own JOIN comes before its 366, so is not counted.
+  presenceMarker: ' JOIN ',
 };
 
 /**

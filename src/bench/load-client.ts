@@ -36,6 +36,8 @@ export class LoadClient {
   deliveries = 0;
   /** Ping replies received since the connection opened. */
   pongs = 0;
+  /** Presence notices (the dialect's presenceMarker) received since this client was ready. */
+  presence = 0;
   ready = false;
   closed = false;
   onPong: (() => void) | undefined;
@@ -43,8 +45,9 @@ export class LoadClient {
   readonly #latency: Histogram;
   readonly #deliveries: PatternCounter;
   readonly #pongs = new PatternCounter(SYNC_TOKEN);
+  readonly #presence: PatternCounter | undefined;
   /** What the handshake waits for, and what to do when it appears. */
-  #waiting: { marker: string; found: () => void; failed: (error: Error) => void } | undefined;
+  #waiting: { marker: string; step: string; found: () => void; failed: (error: Error) => void } | undefined;
   #handshake = '';
 
   private constructor(spec: ClientSpec, socket: Socket, dialect: Dialect, latency: Histogram) {
@@ -53,6 +56,7 @@ export class LoadClient {
     this.#dialect = dialect;
     this.#latency = latency;
     this.#deliveries = new PatternCounter(dialect.deliveryMarker);
+    this.#presence = dialect.presenceMarker === '' ? undefined : new PatternCounter(dialect.presenceMarker, 'dense');
     socket.on('error', (error) => this.#waiting?.failed(error));
     socket.on('close', () => {
       this.closed = true;
@@ -82,8 +86,18 @@ export class LoadClient {
     await this.#await(this.#dialect.readyMarker(this.spec), timeoutMs, 'login', () => {
       if (hello !== '') this.socket.write(hello);
     });
+    this.#becomeReady('');
+  }
+
+  /**
+   * From now on chunks are counted, not scanned; `rest` is what came after the ready marker in
+   * the chunk that held it (presence notices of later logins may share that chunk).
+   */
+  #becomeReady(rest: string): void {
+    if (this.ready) return;
     this.ready = true;
     this.#handshake = '';
+    if (rest !== '') this.#receive(Buffer.from(rest, 'latin1'));
   }
 
   #await(marker: string, timeoutMs: number, step: string, start: () => void): Promise<void> {
@@ -95,6 +109,7 @@ export class LoadClient {
       };
       this.#waiting = {
         marker,
+        step,
         found: () => {
           settle();
           resolve();
@@ -124,7 +139,12 @@ export class LoadClient {
   #scan(chunk: Buffer): void {
     this.#handshake = (this.#handshake + chunk.toString('latin1')).slice(-HANDSHAKE_KEEP);
     const waiting = this.#waiting;
-    if (waiting !== undefined && waiting.marker !== '' && this.#handshake.includes(waiting.marker)) waiting.found();
+    if (waiting === undefined || waiting.marker === '') return;
+    const at = this.#handshake.indexOf(waiting.marker);
+    if (at === -1) return;
+    // Ready now, not when the login promise settles: the next chunk must be counted.
+    if (waiting.step === 'login') this.#becomeReady(this.#handshake.slice(at + waiting.marker.length));
+    waiting.found();
   }
 
   #receive(chunk: Buffer): void {
@@ -133,6 +153,7 @@ export class LoadClient {
       const stamp = firstStamp(chunk);
       if (stamp >= 0) this.#latency.record(nowMicros() - stamp);
     }
+    if (this.#presence !== undefined) this.presence += this.#presence.count(chunk);
     for (let found = this.#pongs.count(chunk); found > 0; found--) {
       this.pongs++;
       this.onPong?.();

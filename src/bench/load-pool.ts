@@ -28,6 +28,8 @@ export interface PoolStats {
   deliveries: number;
   latency: Histogram;
   closed: number;
+  /** Presence notices counted by every client, senders included, since each was ready. */
+  presence: number;
   /** Event-loop utilization of the busiest sender thread since the last reset (0..1). */
   sendersBusy: number;
   /** The same for the busiest receiver thread. */
@@ -126,9 +128,13 @@ export class LoadPool {
       deliveries += result.deliveries;
       latency.add(result.latency);
     }
-    for (const result of [...receiverStats, ...senderStats]) closed += result.closed;
+    let presence = 0;
+    for (const result of [...receiverStats, ...senderStats]) {
+      closed += result.closed;
+      presence += result.presence;
+    }
     const busiest = (results: StatsResult[]) => Math.max(0, ...results.map((r) => r.busy));
-    return { deliveries, latency, closed, sendersBusy: busiest(senderStats), receiversBusy: busiest(receiverStats) };
+    return { deliveries, latency, closed, presence, sendersBusy: busiest(senderStats), receiversBusy: busiest(receiverStats) };
   }
 
   async close(): Promise<void> {

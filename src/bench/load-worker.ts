@@ -159,12 +159,14 @@ function sendFlood(senders: LoadClient[], command: SendCommand, result: SendResu
 function stats(reset: boolean): StatsResult {
   let deliveries = 0;
   let closed = 0;
+  let presence = 0;
   for (const client of clients) {
     deliveries += client.deliveries;
+    presence += client.presence;
     if (client.closed) closed++;
   }
   const busy = performance.eventLoopUtilization(busySince).utilization;
-  const result: StatsResult = { deliveries, latency: latency.snapshot(), closed, busy };
+  const result: StatsResult = { deliveries, latency: latency.snapshot(), closed, presence, busy };
   if (reset) {
     for (const client of clients) client.deliveries = 0;
     latency.reset();

@@ -62,6 +62,8 @@ export interface StatsResult {
   latency: HistogramSnapshot;
   /** Ready clients whose connection closed. */
   closed: number;
+  /** Presence notices counted by this thread's clients since they were ready (never reset). */
+  presence: number;
   /**
    * Event-loop utilization of this thread since the last reset (0..1): near 1, the thread had
    * no idle time left and the generator, not the server, may have been the limit.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clientSpec, type ClientSpec, type Listening, type ServerKind } from './dialects.js';
+import { DIALECTS, clientSpec, type ClientSpec, type Listening, type ServerKind } from './dialects.js';
 import { LoadPool } from './load-pool.js';
 import { runPhase, type PhaseResult } from './phase.js';
 import { cpuSeconds, residentKiB } from './proc-stats.js';
@@ -29,6 +29,10 @@ const WARM_UP_MS = 1000;
 const SETTLE_MS = 3000;
 /** RSS readings during the idle wait, so the report shows when memory was given back. */
 const IDLE_SAMPLE_MS = 1000;
+/** How often the connections workload asks the workers how many presence notices arrived. */
+const PRESENCE_POLL_MS = 20;
+/** Presence counting that has not moved for this long has stalled: a notice was lost. */
+const PRESENCE_STALL_MS = 10_000;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** What every workload gets from the runner. */
@@ -263,9 +267,37 @@ export async function direct(
 }
 
 /**
- * Connections: `clients` clients log in (and listen to everyone) in waves of LOGIN_WAVE, each
- * wave waiting until its presence notices are delivered, so the server's backlog stays bounded;
- * then memory per client, and one broadcast must reach them all. Waves stop at LOGIN_TIMEOUT_MS.
+ * Waits until the clients have counted `expected` presence notices in all (n clients logged in:
+ * n(n-1)/2, one per pair), then makes one ping round trip so that nothing queued before is still
+ * on its way. Throws when the count stops moving (a notice was lost) or at the deadline.
+ */
+async function presenceDelivered(pool: LoadPool, expected: number, deadline: number): Promise<void> {
+  let counted = -1;
+  let movedAt = performance.now();
+  for (;;) {
+    const { presence } = await pool.stats();
+    if (presence >= expected) break;
+    const now = performance.now();
+    if (presence !== counted) {
+      counted = presence;
+      movedAt = now;
+    } else if (now - movedAt > PRESENCE_STALL_MS) {
+      throw new Error(`presence notices stopped at ${presence} of ${expected} for ${PRESENCE_STALL_MS / 1000} s`);
+    }
+    if (now > deadline) throw new Error(`${presence} of ${expected} presence notices after ${LOGIN_TIMEOUT_MS / 1000} s`);
+    await sleep(PRESENCE_POLL_MS);
+  }
+  await pool.sync(Math.max(1000, deadline - performance.now()));
+}
+
+/** Presence notices n clients receive when each is told of every later login: one per pair. */
+const presencePairs = (kind: ServerKind, online: number) => (DIALECTS[kind].presenceMarker === '' ? 0 : (online * (online - 1)) / 2);
+
+/**
+ * Connections: `clients` clients log in (and listen to everyone) in waves of LOGIN_WAVE, one
+ * wave's logins after the other's, without waiting for presence in between (as users arrive);
+ * "quiet" is when every client has counted every presence notice meant for it. Then memory per
+ * client, and one broadcast must reach them all. Everything stops at LOGIN_TIMEOUT_MS.
  */
 export async function connections(context: WorkloadContext, kind: ServerKind, clients: number): Promise<ConnectionsResult> {
   const server = await context.start(kind, clients + 1);
@@ -280,26 +312,29 @@ export async function connections(context: WorkloadContext, kind: ServerKind, cl
     let failed = 0;
     let firstError: string | undefined;
     let loginSeconds = 0;
+    let online = 0;
     let half: { ready: number; rss: number | undefined } | undefined;
-    for (let from = 0; from < clients; from += LOGIN_WAVE) {
-      const left = LOGIN_TIMEOUT_MS - (performance.now() - start);
-      if (left <= 0) {
-        firstError ??= `stopped after ${LOGIN_TIMEOUT_MS / 1000} s with ${ready} logged in`;
-        break;
+    const deadline = start + LOGIN_TIMEOUT_MS;
+    try {
+      for (let from = 0; from < clients; from += LOGIN_WAVE) {
+        const left = deadline - performance.now();
+        if (left <= 0) throw new Error(`stopped after ${LOGIN_TIMEOUT_MS / 1000} s with ${ready} logged in`);
+        const senders = from === 0 ? specs('sender', 1, 'broadcast') : [];
+        const opened = await pool.open(senders, receivers.slice(from, from + LOGIN_WAVE), left);
+        online += opened.ready;
+        ready += opened.ready - senders.length;
+        failed += opened.failed;
+        firstError ??= opened.firstError;
+        loginSeconds = (performance.now() - start) / 1000;
+        if (half === undefined && ready >= clients / 2) {
+          // Read at a quiet point too, like the reading after the last wave, so the two compare.
+          await presenceDelivered(pool, presencePairs(kind, online), deadline);
+          half = { ready, rss: rss() };
+        }
       }
-      const senders = from === 0 ? specs('sender', 1, 'broadcast') : [];
-      const opened = await pool.open(senders, receivers.slice(from, from + LOGIN_WAVE), left);
-      ready += opened.ready - senders.length;
-      failed += opened.failed;
-      firstError ??= opened.firstError;
-      loginSeconds = (performance.now() - start) / 1000;
-      try {
-        await pool.sync(Math.max(1000, LOGIN_TIMEOUT_MS - (performance.now() - start)));
-      } catch (error) {
-        firstError ??= (error as Error).message;
-        break;
-      }
-      if (half === undefined && ready >= clients / 2) half = { ready, rss: rss() };
+      await presenceDelivered(pool, presencePairs(kind, online), deadline);
+    } catch (error) {
+      firstError ??= (error as Error).message;
     }
     const quietSeconds = (performance.now() - start) / 1000;
     const cpuAfter = cpu();

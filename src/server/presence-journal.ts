@@ -1,19 +1,21 @@
+/** The first capacity of a journal's buffer; it doubles as notices are appended. */
+const INITIAL_CAPACITY = 4096;
+
 /**
- * The presence notices (JOINED / LEFT) of one event-loop turn, encoded once into shared bytes.
- * Every member online receives the notices announced after its own login, in order: a
- * contiguous range of this journal. So a turn's notices cost each recipient one Buffer view of
- * shared bytes, however many there were, instead of one queued line per notice per recipient:
- * 10,000 logins make 50 million (notice, recipient) pairs, and a queued line each was most of
- * the login time (docs/PERFORMANCE.md).
+ * The presence notices (JOINED / LEFT) announced since the router last flushed them, encoded
+ * once into one growing buffer. Every member online receives the notices announced after its
+ * own login, in order: a contiguous range of this journal, handed out as one view of shared
+ * bytes. So a flush costs each recipient one Buffer view, however many notices there were,
+ * instead of one queued line per notice per recipient: 10,000 logins make 50 million
+ * (notice, recipient) pairs, and a queued line each was most of the login time
+ * (docs/PERFORMANCE.md).
+ *
+ * Bytes once written are never overwritten: a view handed out stays valid while it waits in a
+ * socket's queue. Growing copies into a new buffer (old views keep the old one alive), and
+ * clear() starts a new buffer rather than reusing the old.
  */
 export class PresenceJournal {
-  /** Bytes encoded so far, in order; a range is cut from these without copying. */
-  #segments: Buffer[] = [];
-  /** Journal offset where each segment starts. */
-  #starts: number[] = [];
-  /** Lines appended since the last segment was encoded. */
-  #unencoded = '';
-  #encodedLength = 0;
+  #bytes: Buffer = Buffer.alloc(0);
   #length = 0;
 
   /** Bytes in the journal: the offset the next notice will start at. */
@@ -22,37 +24,28 @@ export class PresenceJournal {
   }
 
   append(line: string): void {
-    this.#unencoded += line;
-    this.#length += Buffer.byteLength(line);
+    const size = Buffer.byteLength(line);
+    const end = this.#length + size;
+    if (end > this.#bytes.length) this.#grow(end);
+    this.#bytes.write(line, this.#length, 'utf8');
+    this.#length = end;
   }
 
-  /**
-   * The bytes from offset `from` to the end, as views of the journal's segments (one, unless
-   * notices were appended after a recipient had already taken an earlier range this turn).
-   */
-  since(from: number): Buffer[] {
-    if (this.#unencoded !== '') {
-      this.#segments.push(Buffer.from(this.#unencoded, 'utf8'));
-      this.#starts.push(this.#encodedLength);
-      this.#encodedLength = this.#length;
-      this.#unencoded = '';
-    }
-    const views: Buffer[] = [];
-    for (let i = this.#segments.length - 1; i >= 0; i--) {
-      const start = this.#starts[i]!;
-      const segment = this.#segments[i]!;
-      if (start + segment.length <= from) break;
-      views.unshift(from > start ? segment.subarray(from - start) : segment);
-    }
-    return views;
+  /** The bytes from offset `from` to the end, as one view (empty when there are none). */
+  since(from: number): Buffer {
+    return this.#bytes.subarray(Math.min(from, this.#length), this.#length);
   }
 
-  /** Starts a new turn: offsets count from 0 again. */
+  /** Starts again from offset 0, in new memory: views handed out keep their bytes. */
   clear(): void {
-    this.#segments = [];
-    this.#starts = [];
-    this.#unencoded = '';
-    this.#encodedLength = 0;
+    this.#bytes = Buffer.alloc(0);
     this.#length = 0;
+  }
+
+  #grow(needed: number): void {
+    // Amortised doubling: each byte is copied a bounded number of times whatever the count of notices.
+    const bytes = Buffer.allocUnsafeSlow(Math.max(INITIAL_CAPACITY, 2 * needed));
+    this.#bytes.copy(bytes, 0, 0, this.#length);
+    this.#bytes = bytes;
   }
 }

@@ -103,7 +103,7 @@ export class Router {
     const from = member.presenceCursor ?? 0;
     if (from >= this.#journal.length) return;
     member.presenceCursor = this.#journal.length;
-    for (const view of this.#journal.since(from)) member.deliver(view);
+    member.deliver(this.#journal.since(from));
   }
 
   /** Every member gets the rest of this turn's notices; the journal starts empty again. */

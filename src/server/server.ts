@@ -1,6 +1,7 @@
 import { RATE_BURST_SECONDS, GREETING_TEXT, SHUTDOWN_TEXT, type ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { TokenBucket } from './rate-limiter.js';
+import { PresencePacer } from './presence-pacer.js';
 import { Router } from './router.js';
 import { Session } from './session.js';
 import { Transport, type ListeningAddress, type TransportTls } from './transport.js';
@@ -26,9 +27,15 @@ export async function startChatServer(
   verbs: VerbTable = CORE_VERBS,
   tlsMaterial?: TransportTls,
 ): Promise<ChatServer> {
-  // Presence notices of a turn leave together at its end, with the rest of its output.
-  const router = new Router((endTurn) => setImmediate(endTurn));
-  const transport = new Transport({ ...config, tlsMaterial, beforeFlush: () => router.endTurn() }, logger, (link) => {
+  // Presence notices leave with a turn's write flush, paced by what the last one cost.
+  const pacer: PresencePacer = new PresencePacer({
+    presence: () => router.endTurn(),
+    requestWrite: () => transport.requestFlush(),
+    writeNow: () => transport.flush(),
+  });
+  const router = new Router(() => pacer.pending());
+  const flushHooks = { beforeFlush: () => pacer.beforeFlush(), afterFlush: () => pacer.afterFlush() };
+  const transport: Transport = new Transport({ ...config, tlsMaterial, flushHooks }, logger, (link) => {
     const session = new Session({ link, router, logger, limiter: limiterFor(config.rateLimit), verbs, loginTimeoutMs: config.loginTimeoutMs });
     session.open(GREETING_TEXT);
     return session;

@@ -5,7 +5,7 @@ import { LineDecoder, encodeServer, parseRequest, type LineSink, type ParseResul
 import { CLOSE_GRACE_MS, type ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { SessionLink } from './session.js';
-import { OutputQueue, WriteCoalescer, type OutputSink } from './write-coalescer.js';
+import { OutputQueue, WriteCoalescer, type FlushHooks, type OutputSink } from './write-coalescer.js';
 
 /**
  * The one file that touches sockets: socket -> LineDecoder -> parseRequest -> handler, and
@@ -16,8 +16,8 @@ import { OutputQueue, WriteCoalescer, type OutputSink } from './write-coalescer.
 export type TransportOptions = Pick<ServerConfig, 'host' | 'port' | 'maxClients' | 'maxLine' | 'maxQueue'> & {
   /** Serve TLS 1.3 (and nothing older) instead of plain TCP. */
   tlsMaterial?: TransportTls | undefined;
-  /** Runs at the end of each turn before its output is written, and may queue more (the router's presence notices). */
-  beforeFlush?: (() => void) | undefined;
+  /** Run around each turn's write flush; beforeFlush may queue more (the router's presence notices). */
+  flushHooks?: FlushHooks | undefined;
 };
 
 /** Certificate chain and key (PEM) for --tls, and where the TLS key log goes (--keylog). */
@@ -282,11 +282,21 @@ export class Transport {
     this.#options = options;
     this.#logger = logger;
     this.#createHandler = createHandler;
-    this.#coalescer = new WriteCoalescer(undefined, options.beforeFlush);
+    this.#coalescer = new WriteCoalescer(undefined, options.flushHooks);
     this.#server =
       options.tlsMaterial === undefined ? net.createServer({ noDelay: true }, (socket) => this.#accept(socket)) : this.#tlsServer(options.tlsMaterial);
     // max-clients is enforced below with ERR 503; this only bounds how many refusals wait at once.
     this.#server.maxConnections = options.maxClients + REFUSAL_BACKLOG;
+  }
+
+  /** Makes sure this turn ends with a write flush (which runs the flush hooks). */
+  requestFlush(): void {
+    this.#coalescer.requestFlush();
+  }
+
+  /** Flushes every connection's queued output now. */
+  flush(): void {
+    this.#coalescer.flush();
   }
 
   listen(): Promise<ListeningAddress> {

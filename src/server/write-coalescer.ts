@@ -107,27 +107,37 @@ export class OutputQueue {
 export type ScheduleFlush = (flush: () => void) => void;
 
 /**
+ * Runs around every flush. `beforeFlush` may still queue output that leaves in it (the router's
+ * presence notices); `afterFlush` runs once everything was handed to the sockets.
+ */
+export interface FlushHooks {
+  beforeFlush?: (() => void) | undefined;
+  afterFlush?: (() => void) | undefined;
+}
+
+/**
  * Gathers the queues written to in this event-loop turn and flushes them all once: a
  * broadcast, or many replies to one pipelined chunk, leaves each socket as one write instead
  * of one syscall per line.
  */
 export class WriteCoalescer {
   readonly #schedule: ScheduleFlush;
-  readonly #beforeFlush: () => void;
+  readonly #hooks: FlushHooks;
   #pending = new Set<OutputQueue>();
   #scheduled = false;
 
-  /**
-   * `beforeFlush` runs first in every flush and may still queue output that leaves in it (the
-   * router's presence notices of the turn).
-   */
-  constructor(schedule: ScheduleFlush = (flush) => setImmediate(flush), beforeFlush: () => void = () => {}) {
+  constructor(schedule: ScheduleFlush = (flush) => setImmediate(flush), hooks: FlushHooks = {}) {
     this.#schedule = schedule;
-    this.#beforeFlush = beforeFlush;
+    this.#hooks = hooks;
   }
 
   add(queue: OutputQueue): void {
     this.#pending.add(queue);
+    this.requestFlush();
+  }
+
+  /** Makes sure a flush runs at the end of this turn, even with no queue written to yet. */
+  requestFlush(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
     this.#schedule(() => this.flush());
@@ -135,10 +145,11 @@ export class WriteCoalescer {
 
   flush(): void {
     // While still scheduled, so what it queues joins this flush instead of scheduling another.
-    this.#beforeFlush();
+    this.#hooks.beforeFlush?.();
     this.#scheduled = false;
     const pending = this.#pending;
     this.#pending = new Set();
     for (const queue of pending) queue.flush();
+    this.#hooks.afterFlush?.();
   }
 }

@@ -4,11 +4,11 @@ import { firstStamp, stampedText } from '../../src/bench/clock.js';
 import { Histogram } from '../../src/bench/histogram.js';
 import { PatternCounter } from '../../src/bench/pattern-counter.js';
 
-describe('PatternCounter', () => {
+describe.each(['sparse', 'dense'] as const)('PatternCounter (%s)', (density) => {
   const stream = Buffer.from('*3\r\n$7\r\nmessage\r\n$5\r\nbench\r\n$2\r\nhi\r\n'.repeat(5));
   /** Feeds `stream` to a fresh counter cut at `cuts` (sorted offsets) and sums what it counted. */
   const countSplit = (pattern: string, cuts: number[]) => {
-    const counter = new PatternCounter(pattern);
+    const counter = new PatternCounter(pattern, density);
     const edges = [0, ...cuts, stream.length];
     let total = 0;
     for (let i = 1; i < edges.length; i++) total += counter.count(stream.subarray(edges[i - 1], edges[i]));
@@ -18,7 +18,7 @@ describe('PatternCounter', () => {
 
   it('counts a pattern split across chunks at every position exactly once', () => {
     for (let cut = 0; cut <= stream.length; cut++) {
-      const counter = new PatternCounter('message\r\n');
+      const counter = new PatternCounter('message\r\n', density);
       expect(counter.count(stream.subarray(0, cut)) + counter.count(stream.subarray(cut))).toBe(5);
     }
   });
@@ -36,13 +36,37 @@ describe('PatternCounter', () => {
   });
 
   it('does not count a pattern that only nearly occurs across chunks', () => {
-    const counter = new PatternCounter('MSG ');
+    const counter = new PatternCounter('MSG ', density);
     expect(counter.count(Buffer.from('xMS')) + counter.count(Buffer.from('Gx MSG')) + counter.count(Buffer.from('x'))).toBe(0);
     expect(counter.count(Buffer.from('M')) + counter.count(Buffer.from('S')) + counter.count(Buffer.from('G '))).toBe(1);
   });
 
   it('counts a one-byte pattern byte by byte', () => {
     expect(countSplit('\n', everyByte)).toBe(35);
+  });
+
+  it('counts what the other search counts, in any bytes cut into any chunks', () => {
+    const other = density === 'dense' ? 'sparse' : 'dense';
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('JOINED ', 'JOIN', 'ED ', 'J', 'JJOINED', 'x', '\n'), maxLength: 60 }),
+        fc.uniqueArray(fc.nat(300), { maxLength: 10 }),
+        (text, cuts) => {
+          const bytes = Buffer.from(text, 'latin1');
+          const edges = [0, ...cuts.filter((c) => c < bytes.length).sort((a, b) => a - b), bytes.length];
+          const mine = new PatternCounter('JOINED ', density);
+          const theirs = new PatternCounter('JOINED ', other);
+          let a = 0;
+          let b = 0;
+          for (let i = 1; i < edges.length; i++) {
+            a += mine.count(bytes.subarray(edges[i - 1], edges[i]));
+            b += theirs.count(bytes.subarray(edges[i - 1], edges[i]));
+          }
+          expect(a).toBe(b);
+          expect(a).toBe(text.split('JOINED ').length - 1);
+        },
+      ),
+    );
   });
 });
 
