@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { findProgram } from '../platform/find-program.js';
 import type { ServerKind } from './dialects.js';
+import { SERVER_NODE_FLAGS } from '../server/node-flags.js';
 
 /** A server under test: where it listens and, when the bench started it, its process. */
 export interface ServerUnderTest {
@@ -49,6 +50,7 @@ export async function startOurServer(dir: string, options: OurServerOptions): Pr
   const profileName = `chatmsg-server-${port}-${Date.now()}.cpuprofile`;
   const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', profileName] : [];
   const args = [
+    ...SERVER_NODE_FLAGS,
     ...nodeFlags,
     SERVER_BIN,
     String(port),

@@ -12,6 +12,7 @@ import {
   type AgentEvent,
   type AgentProgram,
 } from './agent-protocol.js';
+import { SERVER_NODE_FLAGS } from '../server/node-flags.js';
 
 /** The built entry point of each program an agent may start (next to this file in dist/). */
 const PROGRAM_PATHS: Record<AgentProgram, string> = {
@@ -159,7 +160,8 @@ class AgentSession {
       this.#send({ ev: 'error', message: 'a program is already running' });
       return;
     }
-    const child = spawn(process.execPath, [PROGRAM_PATHS[program], ...args], {
+    const nodeFlags = program === 'server' ? SERVER_NODE_FLAGS : [];
+    const child = spawn(process.execPath, [...nodeFlags, PROGRAM_PATHS[program], ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
     });

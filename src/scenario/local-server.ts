@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../server/node-flags.js';
 import type { ServerAddress } from './client-driver.js';
 
 /** The built server next to this file: dist/scenario/ -> dist/cli/server.js. */
@@ -22,7 +23,7 @@ export interface LocalServer {
  * `listening on <host>:<port>` line.
  */
 export async function startLocalServer(extraArgs: readonly string[], timeoutMs = 15_000): Promise<LocalServer> {
-  const args = [SERVER_ENTRY, '0', '--host', '127.0.0.1', ...extraArgs];
+  const args = [...SERVER_NODE_FLAGS, SERVER_ENTRY, '0', '--host', '127.0.0.1', ...extraArgs];
   const child = execa(process.execPath, args, { buffer: false, reject: false, stdin: 'ignore', stdout: 'ignore' });
   let log = '';
   child.stderr!.setEncoding('utf8');
@@ -43,7 +44,7 @@ export async function startLocalServer(extraArgs: readonly string[], timeoutMs =
   });
   return {
     address,
-    command: `node dist/cli/server.js ${args.slice(1).join(' ')}`,
+    command: `node ${[...SERVER_NODE_FLAGS, 'dist/cli/server.js', ...args.slice(SERVER_NODE_FLAGS.length + 1)].join(' ')}`,
     log: () => log,
     async stop() {
       child.kill('SIGTERM');
