@@ -250,7 +250,7 @@ function connectionsSection(report: BenchReport): string[] {
     '"quiet" = also every presence notice (JOINED / IRC JOIN) delivered: N^2/2 lines, inherent in both protocols. ' +
       `KiB per client = (idle RSS - RSS before) / clients logged in; idle = ${report.options.idleMs / 1000} s after quiet ` +
       '("settled" = when RSS first came within 2 % of that reading: the runtime gives memory back some time after traffic stops). ' +
-      'Marginal = RSS growth from half the clients to all of them (both right after a wave), which leaves out ' +
+      'Marginal = RSS growth from half the clients to all of them (both read once every presence notice so far was delivered), which leaves out ' +
       "the runtime's fixed growth (heap spaces, code) that the average spreads over the clients.",
     '',
     table(['server', 'logged in', 'login s', 'quiet s', 'server CPU s until quiet', 'server RSS MiB (before -> after -> idle)', 'settled after s', 'KiB per client', 'marginal KiB per client', 'one broadcast reached'], rows),

@@ -129,8 +129,8 @@ export interface ConnectionsResult {
   /** (RSS idle - RSS before) / clients logged in: includes the runtime's fixed growth (heap spaces). */
   perClientKiB: number | undefined;
   /**
-   * RSS growth per client from half the clients to all of them, both read right after a wave's
-   * presence notices were delivered: the marginal cost of one more client, without fixed costs.
+   * RSS growth per client from half the clients to all of them, both read once every presence
+   * notice so far was delivered: the marginal cost of one more client, without fixed costs.
    */
   marginalKiB: number | undefined;
   /** One broadcast to all of them. */
