@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +102,22 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
     expect(ours!.marginalKiB).toBeDefined();
     expect(ours!.broadcast.sent).toBe(1);
     expect(ours!.broadcast.deliveries).toBe(300);
+    // Quiet = every JOINED counted by the clients (n(n-1)/2 with the sender), then a ping round.
+    expect(ours!.firstError).toBeUndefined();
+    expect(ours!.quietSeconds).toBeGreaterThanOrEqual(ours!.loginSeconds);
+  });
+
+  it('connections: a server that loses a presence notice is reported, not waited for', async () => {
+    const lossy = await lossyPresenceServer();
+    try {
+      const { report } = await bench('lossy', ['--only', 'connections', '--connections', '50', '--idle', '1', '--server', `127.0.0.1:${lossy.port}`]);
+      const [ours] = report.connections;
+      expect(ours!.ready).toBe(50);
+      // 51 clients with the sender: 1275 notices were due, the one to the first client is missing.
+      expect(ours!.firstError).toMatch(/presence notices stopped at 1274 of 1275/);
+    } finally {
+      lossy.close();
+    }
   });
 
   it('registration: a flood of real REGISTER + PROVE against a registry of 1000 ids while another client PINGs', async () => {
@@ -209,3 +226,46 @@ describe('bench --profile (the server under node --cpu-prof, read back by stage)
     expect(stdout).toContain("Where our server's main thread spent its time");
   });
 });
+
+/**
+ * A CHAT-MSG server just good enough for the connections workload, except that the first
+ * client to log in is never told of the second: one JOINED lost out of n(n-1)/2.
+ */
+async function lossyPresenceServer(): Promise<{ port: number; close: () => void }> {
+  const online: { id: string; socket: Socket }[] = [];
+  const server = createServer((socket) => {
+    socket.write('HELLO CHAT-MSG/1 lossy\n');
+    let buffered = '';
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1');
+      for (let lf = buffered.indexOf('\n'); lf !== -1; lf = buffered.indexOf('\n')) {
+        const [verb, arg, ...rest] = buffered.slice(0, lf).split(' ');
+        buffered = buffered.slice(lf + 1);
+        const from = online.find((member) => member.socket === socket);
+        if (verb === 'LOGIN' && arg !== undefined) {
+          socket.write(`OK LOGIN ${arg}\n`);
+          online.forEach((member, i) => {
+            if (!(i === 0 && online.length === 1)) member.socket.write(`JOINED ${arg}\n`);
+          });
+          online.push({ id: arg, socket });
+        } else if (verb === 'PING') {
+          socket.write(arg === undefined ? 'PONG\n' : `PONG ${arg}\n`);
+        } else if (verb === 'MSG' && from !== undefined) {
+          const others = online.filter((member) => member !== from);
+          for (const member of others) member.socket.write(`MSG ${from.id} ALL ${rest.join(' ')}\n`);
+          socket.write(`OK MSG ALL ${others.length}\n`);
+        }
+      }
+    });
+    socket.on('close', () => online.splice(online.findIndex((member) => member.socket === socket) >>> 0, 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const member of online) member.socket.destroy();
+      server.close();
+    },
+  };
+}
