@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { findProgram } from '../platform/find-program.js';
-import type { ServerKind } from './dialects.js';
 import { SERVER_NODE_FLAGS } from '../server/node-flags.js';
+import type { ServerKind } from './dialects.js';
 
 /** A server under test: where it listens and, when the bench started it, its process. */
 export interface ServerUnderTest {

@@ -11,14 +11,17 @@ export interface Member {
    */
   deliver(bytes: Buffer): boolean;
   /**
-   * Kept by the router: where in this turn's presence journal this member's next notice starts
+   * Kept by the router: where in the presence journal (the notices since the last flush) this member's next notice starts
    * (absent: 0). A member that delivers through the router's catchUp() first sees every
    * notice announced before the bytes it is given.
    */
   presenceCursor?: number;
 }
 
-/** Runs the router's end of a turn later (setImmediate in the server); the default runs it at once. */
+/**
+ * Told that notices wait; something must call endTurn later (the server: its PresencePacer, at
+ * the next paced write flush). The default runs it at once.
+ */
 export type SchedulePresence = (endTurn: () => void) => void;
 
 /**
@@ -29,9 +32,9 @@ export type SchedulePresence = (endTurn: () => void) => void;
  * is dropped by its own link (see transport.ts, --max-queue) and does not count as reached;
  * everyone else gets the same bytes at once.
  *
- * Presence (JOINED / LEFT) goes through a journal per turn (presence-journal.ts): a member
+ * Presence (JOINED / LEFT) goes through a journal per flush (presence-journal.ts): a member
  * receives the notices announced since its login as one range of shared bytes, before anything
- * else it is sent (catchUp) and at the latest when the turn ends (endTurn). The order each
+ * else it is sent (catchUp) and at the latest at the next presence flush (endTurn). The order each
  * member sees is the order of events at the server, as if every notice had been sent at once.
  */
 export class Router {
@@ -87,7 +90,7 @@ export class Router {
 
   /**
    * A presence notice (JOINED / LEFT) to every member online but `except`, in the journal: each
-   * gets it with the other notices of this turn, as one range of shared bytes.
+   * gets it with the other notices of this flush, as one range of shared bytes.
    */
   announce(line: string, except?: Member): void {
     if (except !== undefined) this.catchUp(except);
@@ -106,7 +109,7 @@ export class Router {
     member.deliver(this.#journal.since(from));
   }
 
-  /** Every member gets the rest of this turn's notices; the journal starts empty again. */
+  /** The presence flush: every member gets the rest of its notices; the journal starts empty again. */
   endTurn(): void {
     this.#scheduled = false;
     if (this.#journal.length === 0) return;
