@@ -1,7 +1,8 @@
 import { BROADCAST_TARGET, encodeRequest } from '../protocol/index.js';
 
 /** The servers the bench can drive: ours, and the peers it compares with. */
-export const SERVER_KINDS = ['chatmsg', 'redis', 'irc', 'irc-ping'] as const;
+/** relay: a minimal Node relay of the direct workload (minimal-relay.ts), Node's own floor. */
+export const SERVER_KINDS = ['chatmsg', 'redis', 'irc', 'irc-ping', 'relay'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** How a receiver listens: to everyone's messages (fan-out) or only to its own (direct). */
@@ -112,7 +113,10 @@ const ircPing: Dialect = {
   direct: (to, payload) => irc.direct(to, payload) + REPLY_PING,
 };
 
-export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc, 'irc-ping': ircPing };
+/** The minimal relay speaks CHAT-MSG's direct messages but announces no one. */
+const relay: Dialect = { ...chatmsg, presenceMarker: '' };
+
+export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc, 'irc-ping': ircPing, relay };
 
 export function clientSpec(role: Role, index: number, listening: Listening): ClientSpec {
   return { name: `${role === 'sender' ? 's' : 'r'}${index}`, role, listening };

@@ -11,6 +11,8 @@ export const TARGETS = {
   fanoutVersusRedis: 0.5,
   /** Our highest direct rate held over Redis's. */
   directVersusRedis: 0.5,
+  /** Direct p99 at or below ngIRCd + PING's at every offered rate up to this, msg/s. */
+  directLatencyUpTo: 20_000,
   /** p99 at half the highest rate held, ms. */
   p99AtHalfMs: 20,
   /** Server memory per idle logged-in client, KiB. */
@@ -299,8 +301,8 @@ function targetsSection(report: BenchReport): string[] {
       `- Fan-out N=${ours.receivers}: p99 ${ms(ours.half.p99Ms)} ms at half the highest rate (target < ${TARGETS.p99AtHalfMs} ms): ` +
         verdict(ours.half.p99Ms < TARGETS.p99AtHalfMs && ours.half.lost === 0),
     );
-    for (const irc of report.fanout.filter((r) => IRC_KINDS.includes(r.kind) && r.receivers === ours.receivers)) {
-      out.push(compareWithIrc(`Fan-out N=${ours.receivers}`, ours.ladder, irc));
+    for (const irc of report.fanout.filter((r) => r.kind === 'irc' && r.receivers === ours.receivers)) {
+      out.push(compareP99(`Fan-out N=${ours.receivers}`, ours.ladder, irc));
     }
   }
   const oursDirect = report.direct.find((r) => r.kind === 'chatmsg');
@@ -312,9 +314,7 @@ function targetsSection(report: BenchReport): string[] {
         `(target >= ${TARGETS.directVersusRedis}): ${judged(share >= TARGETS.directVersusRedis, ladderLimit(oursDirect), ladderLimit(redisDirect))}`,
     );
   }
-  for (const irc of report.direct.filter((r) => IRC_KINDS.includes(r.kind))) {
-    if (oursDirect) out.push(compareWithIrc('Direct', oursDirect.ladder, irc));
-  }
+  out.push(...directLatencyLines(report.direct));
   for (const ours of report.connections.filter((r) => r.kind === 'chatmsg' && r.perClientKiB !== undefined)) {
     const reachedAll = ours.broadcast.deliveries === ours.ready && ours.ready === ours.clients;
     // The target is memory per idle client: the idle average. The marginal figure is read during
@@ -333,35 +333,67 @@ function targetsSection(report: BenchReport): string[] {
   return out.length === 0 ? [] : ['## Targets', '', ...out, ''];
 }
 
-const IRC_KINDS: readonly ServerKind[] = ['irc', 'irc-ping'];
-
 /** A throughput target is met or missed only where both servers were the limit; elsewhere it is not judged. */
 function judged(ok: boolean, ours: Bottleneck, theirs: Bottleneck): string {
   if (ratioClaimed(ours, theirs)) return verdict(ok);
   return `not judged (${ok ? 'met' : 'not met'} on these figures, but ours was limited by: ${ours}, Redis by: ${theirs})`;
 }
 
+/** One line of p99 comparison: whose ladder, against which, over which rates, judged or not. */
+export interface P99Comparison {
+  /** Whose p99 is compared; "ours" unless given (the relay's line names the relay). */
+  subject?: string | undefined;
+  /** Only offered rates up to this count (a target's range); every rate when absent. */
+  upTo?: number | undefined;
+  /** Shown in brackets instead of a verdict: the line explains, it is not a target. */
+  note?: string | undefined;
+}
+
 /**
- * p99 no worse than the IRC server's at every offered rate the IRC server held. The target is
- * against plain ngIRCd (kind irc); against irc-ping, which replies to every message as we do,
- * the same comparison is shown for what it explains and is not a target.
+ * p99 no worse than the peer's at every offered rate the peer held (up to `upTo`). A target
+ * line ends with its verdict; a line with a `note` is shown for what it explains.
  */
-export function compareWithIrc(what: string, ours: PhaseResult[], peer: { kind: ServerKind; label: string; ladder: PhaseResult[] }): string {
-  const held = peer.ladder.filter((step) => step.held);
-  // No rate the IRC server accepted: the target has nothing to compare, which is neither met nor missed.
-  if (held.length === 0) return `- ${what}: ${peer.label} held none of the offered rates, no p99 to compare with`;
+export function compareP99(
+  what: string,
+  subject: PhaseResult[],
+  peer: { label: string; ladder: PhaseResult[] },
+  { subject: who = 'ours', upTo, note }: P99Comparison = {},
+): string {
+  const inRange = (step: PhaseResult) => upTo === undefined || Number(step.offered) <= upTo;
+  const held = peer.ladder.filter((step) => step.held && inRange(step));
+  const range = upTo === undefined ? '' : ` up to ${rate(upTo)} msg/s`;
+  // No rate the peer accepted: the target has nothing to compare, which is neither met nor missed.
+  if (held.length === 0) return `- ${what}: ${peer.label} held none of the offered rates${range}, no p99 to compare with`;
   const worse = held.flatMap((step) => {
-    const mine = ours.find((o) => o.offered === step.offered);
+    const mine = subject.find((o) => o.offered === step.offered);
     if (mine !== undefined && mine.p99Ms <= step.p99Ms) return [];
     const at = rate(step.offeredDeliveries ?? Number(step.offered));
     // How far behind, so a gap of one histogram bucket is told from one of ten milliseconds.
     return [mine === undefined ? `${at}: not run` : `${at}: ${ms(mine.p99Ms)} vs ${ms(step.p99Ms)} ms`];
   });
   return (
-    `- ${what}: p99 vs ${peer.label} at the ${held.length} rates it held, ours worse at ${worse.length}` +
+    `- ${what}: p99 vs ${peer.label} at the ${held.length} rates${range} it held, ${who} worse at ${worse.length}` +
     (worse.length === 0 ? '' : ` (${worse.join(', ')})`) +
-    (peer.kind === 'irc' ? `: ${verdict(worse.length === 0)}` : ' (same replies per message as ours; not a target)')
+    (note === undefined ? `: ${verdict(worse.length === 0)}` : ` (${note})`)
   );
+}
+
+/** The direct workload's latency lines: the target against ngIRCd + PING, and what explains it. */
+function directLatencyLines(direct: BenchReport['direct']): string[] {
+  const ours = direct.find((r) => r.kind === 'chatmsg');
+  if (ours === undefined) return [];
+  const upTo = TARGETS.directLatencyUpTo;
+  const ircPing = direct.find((r) => r.kind === 'irc-ping');
+  const irc = direct.find((r) => r.kind === 'irc');
+  const relay = direct.find((r) => r.kind === 'relay');
+  return [
+    ...(ircPing === undefined ? [] : [compareP99('Direct', ours.ladder, ircPing, { upTo })]),
+    ...(irc === undefined ? [] : [compareP99('Direct', ours.ladder, irc, { note: 'one write per message fewer than ours; not a target' })]),
+    ...(relay === undefined || ircPing === undefined
+      ? []
+      : [compareP99('Direct', relay.ladder, ircPing, { upTo, subject: 'the minimal Node relay', note: 'Node alone, the same replies; not a target' })]),
+    ...(relay === undefined ? [] : [compareP99('Direct', ours.ladder, relay, { upTo, note: 'what our server adds to Node; not a target' })]),
+  ];
 }
 
 /** The whole report as Markdown: machine, targets, then one section per workload. */

@@ -8,6 +8,7 @@ import {
   startIrc,
   startOurServer,
   startRedis,
+  startRelay,
   type ServerUnderTest,
 } from './servers.js';
 import { registration, type RegistrationResult } from './registration.js';
@@ -114,6 +115,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       case 'irc':
       case 'irc-ping':
         return startIrc(dir, options.peerExecutables?.irc, kind);
+      case 'relay':
+        return startRelay();
     }
   };
   const context: WorkloadContext = {
@@ -139,8 +142,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     registration: [],
   };
   // ngIRCd + PING differs from ngIRCd only by a reply per message: it matters where a message
-  // makes one delivery (direct), not where it makes N or none.
-  const withoutReplyPeer: ServerKind[] = kinds.filter((kind) => kind !== 'irc-ping');
+  // makes one delivery (direct), not where it makes N or none. The relay knows only direct messages.
+  const withoutReplyPeer: ServerKind[] = kinds.filter((kind) => kind !== 'irc-ping' && kind !== 'relay');
   /**
    * Runs `task` for each server kind (of `among`) still available; a missing peer is skipped for
    * the rest of the run, a failed workload is recorded and the run goes on.

@@ -28,6 +28,7 @@ export class MissingPeerError extends Error {
 }
 
 const SERVER_BIN = fileURLToPath(new URL('../cli/server.js', import.meta.url));
+const RELAY_BIN = fileURLToPath(new URL('./minimal-relay.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -191,6 +192,17 @@ export async function startIrc(dir: string, executable?: string, kind: 'irc' | '
   const child = spawn(bin, ['--nodaemon', '--config', config], { stdio: 'ignore' });
   await waitForPort(port, child, 'ngircd');
   return managed(kind, kind === 'irc' ? 'ngircd' : 'ngircd + PING', '127.0.0.1', port, child);
+}
+
+/**
+ * The minimal Node relay (minimal-relay.ts), with the same Node flags as our server, so that
+ * the two differ only by what our server does beyond the socket work.
+ */
+export async function startRelay(): Promise<ServerUnderTest> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, RELAY_BIN, String(port)], { stdio: 'ignore' });
+  await waitForPort(port, child, 'minimal relay');
+  return managed('relay', 'minimal Node relay', '127.0.0.1', port, child);
 }
 
 /** Polls until the port accepts a connection or the process exits. */

@@ -6,12 +6,15 @@ import { renderMarkdown } from '../bench/report.js';
 import { runBench, type BenchOptions, type PeerKind } from '../bench/run.js';
 import { renderLatencyPlot } from '../bench/svg-plot.js';
 import { WORKLOADS, type Workload } from '../bench/workloads.js';
-import { OptionError, parsePort, parsePositiveInteger, parsePositiveNumber, withUsage, type CommandInfo } from './options.js';
+import { OptionError, parsePort, parsePositiveInteger, parsePositiveNumber, parseRates, withUsage, type CommandInfo } from './options.js';
 
 const command: CommandInfo = { name: 'chatmsg-bench', usage: '[options]' };
 
-/** irc-ping: ngIRCd with a PING after each message, so it writes a reply per message as we do. */
-const PEERS: readonly PeerKind[] = ['redis', 'irc', 'irc-ping'];
+/**
+ * irc-ping: ngIRCd with a PING after each message, so it writes a reply per message as we do.
+ * relay: a minimal Node relay of the direct workload, what Node alone costs.
+ */
+const PEERS: readonly PeerKind[] = ['redis', 'irc', 'irc-ping', 'relay'];
 
 /** The full run and the quick one (a few seconds per server, for a smoke test or a first look). */
 const PROFILES = {
@@ -63,11 +66,15 @@ Options:
                           (default 45: Node's heap gives memory back some 20 s after traffic stops; quick 2)
   --registering N         connections registering at once in the registration flood (default 16)
   --payload BYTES         message text size (default 64)
+  --direct-rates R[,R...] offered direct rates in msg/s, rising, e.g. 1k,2k,5k,10k,20k
+                          (default 1k,2k,5k,10k,20k,50k,100k,200k,400k; quick 1k,5k,20k)
   --workers N             receiver threads of the load generator (default 2)
   --sender-workers N      sender threads of the load generator (default 2)
-  --peers LIST|none       peers to compare with (default redis,irc,irc-ping), or none;
+  --peers LIST|none       peers to compare with (default redis,irc,irc-ping,relay), or none;
                           irc-ping = ngIRCd with a PING after each message, answered with a
-                          PONG: a reply per message, as CHAT-MSG's OK MSG (direct workload only)
+                          PONG: a reply per message, as CHAT-MSG's OK MSG (direct workload only);
+                          relay = a minimal Node relay of MSG <id> and OK MSG, no log, no
+                          presence: what Node alone costs (direct workload only)
   --redis-server PATH     the redis-server to compare with (default: the one on PATH)
   --ngircd PATH           the ngircd to compare with (default: the one on PATH)
   --server HOST:PORT      drive this running CHAT-MSG server (127.0.0.0/8 only) instead of starting one
@@ -113,6 +120,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
       pairs: { type: 'string' },
       connections: { type: 'string' },
       payload: { type: 'string' },
+      'direct-rates': { type: 'string' },
       registering: { type: 'string' },
       workers: { type: 'string' },
       'sender-workers': { type: 'string' },
@@ -152,7 +160,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
     receiverWorkers: positive(values.workers, '--workers', 2),
     senderWorkers: positive(values['sender-workers'], '--sender-workers', 2),
     fanoutLadder: profile.fanoutLadder,
-    directLadder: profile.directLadder,
+    directLadder: values['direct-rates'] === undefined ? profile.directLadder : parseRates(values['direct-rates'], '--direct-rates'),
     registrationScales: profile.registrationScales,
     registrationConnections: positive(values.registering, '--registering', 16),
     server: values.server === undefined ? undefined : parseLoopback(values.server),

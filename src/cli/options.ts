@@ -73,6 +73,22 @@ export function parsePositiveNumber(value: string, what: string): number {
   return parseDecimal(value, what, { positive: true });
 }
 
+/** `1k,2k,5.5k,1M`: rates per second, each positive and higher than the one before. */
+export function parseRates(value: string, what: string): number[] {
+  const rates = value.split(',').map((item) => {
+    const match = /^(\d+(?:\.\d+)?)([kM]?)$/.exec(item);
+    const rate = match ? Number(match[1]) * (match[2] === 'k' ? 1000 : match[2] === 'M' ? 1_000_000 : 1) : Number.NaN;
+    if (!Number.isInteger(rate) || rate <= 0) {
+      throw new OptionError(`bad ${what} rate ${JSON.stringify(item)}: expected a whole number per second such as 500, 2k or 1.5M`);
+    }
+    return rate;
+  });
+  for (let i = 1; i < rates.length; i++) {
+    if (rates[i]! <= rates[i - 1]!) throw new OptionError(`bad ${what} ${JSON.stringify(value)}: rates must rise`);
+  }
+  return rates;
+}
+
 /** `parse(value)` for an option that was given, `fallback` for one that was not. */
 export function orDefault<T>(value: string | undefined, fallback: T, parse: (value: string) => T): T {
   return value === undefined ? fallback : parse(value);

@@ -145,15 +145,29 @@ const peers = await requireTool('redis-server', 'ngircd');
 describe.skipIf(peers.skip)(
   peers.title('bench against its peers'),
   () => {
-    it('drives Redis, ngIRCd and ngIRCd + PING with the same workloads; a PING per message doubles ngIRCd\'s writes', async () => {
-      const { report, stdout } = await bench('peers', ['--only', 'fanout,direct', '--receivers', '5', '--pairs', '3', '--peers', 'redis,irc,irc-ping']);
+    it('drives Redis, ngIRCd, ngIRCd + PING and the relay with the same workloads; a PING per message doubles ngIRCd\'s writes', async () => {
+      const { report, stdout } = await bench('peers', [
+        '--only',
+        'fanout,direct',
+        '--receivers',
+        '5',
+        '--pairs',
+        '3',
+        '--peers',
+        'redis,irc,irc-ping,relay',
+        '--direct-rates',
+        '1k,2k,5k',
+      ]);
       expect(report.skipped).toEqual([]);
       expect(report.failures).toEqual([]);
-      // ngIRCd + PING only where a reply per message makes a difference.
+      // ngIRCd + PING only where a reply per message makes a difference; the relay knows only MSG <id>.
       expect(report.fanout.map((result) => result.kind)).toEqual(['chatmsg', 'redis', 'irc']);
       for (const result of report.fanout) for (const phase of [...result.ladder, result.max, result.half]) expectSane(phase, 5);
-      expect(report.direct.map((result) => result.kind)).toEqual(['chatmsg', 'redis', 'irc', 'irc-ping']);
-      for (const result of report.direct) for (const phase of result.ladder) expectSane(phase, 1);
+      expect(report.direct.map((result) => result.kind)).toEqual(['chatmsg', 'redis', 'irc', 'irc-ping', 'relay']);
+      for (const result of report.direct) {
+        expect(result.ladder.map((phase) => phase.offered)).toEqual([1000, 2000, 5000]);
+        for (const phase of result.ladder) expectSane(phase, 1);
+      }
       // At the first rate (1000 msg/s, one message per tick) every message is a write of its own.
       const writesPerMessage = (kind: string) => {
         const first = report.direct.find((result) => result.kind === kind)!.ladder[0]!;
@@ -162,9 +176,13 @@ describe.skipIf(peers.skip)(
       // ngIRCd writes the PRIVMSG to its receiver and nothing to the sender; the others also reply.
       expect(writesPerMessage('irc')).toBeGreaterThan(0.9);
       expect(writesPerMessage('irc')).toBeLessThan(1.2);
-      for (const kind of ['irc-ping', 'redis', 'chatmsg']) expect(writesPerMessage(kind), kind).toBeGreaterThan(1.5);
-      expect(stdout).toMatch(/- Direct: p99 vs ngircd at the \d+ rates it held, .*: (met|NOT met)/);
-      expect(stdout).toMatch(/- Direct: p99 vs ngircd \+ PING at the \d+ rates it held, .*\(same replies per message as ours; not a target\)/);
+      for (const kind of ['irc-ping', 'redis', 'chatmsg', 'relay']) expect(writesPerMessage(kind), kind).toBeGreaterThan(1.5);
+      // The target is against the peer that replies to every message as we do, up to 20 k msg/s.
+      expect(stdout).toMatch(/- Direct: p99 vs ngircd \+ PING at the \d+ rates up to 20 k msg\/s it held, ours worse at \d+.*: (met|NOT met)\n/);
+      expect(stdout).toMatch(/- Direct: p99 vs ngircd at the \d+ rates it held, .*\(one write per message fewer than ours; not a target\)/);
+      expect(stdout).toMatch(/- Direct: p99 vs ngircd \+ PING at the \d+ rates up to 20 k msg\/s it held, the minimal Node relay worse at .*\(Node alone/);
+      expect(stdout).toMatch(/- Direct: p99 vs minimal Node relay at the \d+ rates up to 20 k msg\/s it held, ours worse at .*\(what our server adds to Node/);
+      expect(stdout).toMatch(/\| minimal Node relay \| 5\.0 k \|/);
       expect(stdout).toContain('Server syscalls per message (read + write; socket and log alike)');
     }, 120_000);
   },
@@ -177,6 +195,8 @@ describe('bench command line', () => {
     [['--duration', '0'], /bad --duration "0"/],
     [['--idle=-1'], /bad --idle "-1"/],
     [['--peers', 'postgres'], /bad --peers peer "postgres"/],
+    [['--direct-rates', '5k,1k'], /bad --direct-rates "5k,1k": rates must rise/],
+    [['--direct-rates', 'fast'], /bad --direct-rates rate "fast"/],
   ])('%j is refused with one line and exit 2', async (args, message) => {
     const result = await execa('node', [BENCH_BIN, ...args], { reject: false });
     expect(result.exitCode).toBe(2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../src/bench/phase.js';
-import { compareWithIrc, deliveriesPerWrite, ladderLimit, limitedRatio, saturated, settledAfter, syscallsPer } from '../../src/bench/report.js';
+import { compareP99, deliveriesPerWrite, ladderLimit, limitedRatio, saturated, settledAfter, syscallsPer } from '../../src/bench/report.js';
 
 describe('settledAfter (when idle memory came down)', () => {
   it('is the first second whose reading is within 2 % of the last', () => {
@@ -13,7 +13,7 @@ describe('settledAfter (when idle memory came down)', () => {
   });
 });
 
-describe('compareWithIrc (p99 at the rates the IRC server held)', () => {
+describe('compareP99 (p99 at the rates the peer held)', () => {
   const step = (offered: number, p99Ms: number, held = true): PhaseResult => ({
     offered,
     offeredDeliveries: offered * 100,
@@ -40,25 +40,40 @@ describe('compareWithIrc (p99 at the rates the IRC server held)', () => {
   const ngircd = (ladder: PhaseResult[]) => ({ kind: 'irc' as const, label: 'ngircd', ladder });
 
   it('is met when ours is no worse at every rate the IRC server held; rates it did not hold do not count', () => {
-    const line = compareWithIrc('Fan-out N=100', [step(250, 2.0), step(500, 9.0)], ngircd([step(250, 2.0), step(500, 3.0, false)]));
+    const line = compareP99('Fan-out N=100', [step(250, 2.0), step(500, 9.0)], ngircd([step(250, 2.0), step(500, 3.0, false)]));
     expect(line).toBe('- Fan-out N=100: p99 vs ngircd at the 1 rates it held, ours worse at 0: met');
   });
 
   it('says there is nothing to compare when the IRC server held no rate (neither met nor NOT met)', () => {
-    const line = compareWithIrc('Fan-out N=1000', [step(25, 60)], ngircd([step(25, 65, false), step(50, 55, false)]));
+    const line = compareP99('Fan-out N=1000', [step(25, 60)], ngircd([step(25, 65, false), step(50, 55, false)]));
     expect(line).toBe('- Fan-out N=1000: ngircd held none of the offered rates, no p99 to compare with');
   });
 
   it('names each rate where ours is worse, with both figures', () => {
-    const line = compareWithIrc('Direct', [step(250, 2.92), step(500, 1.0)], ngircd([step(250, 2.17), step(500, 1.5), step(1000, 4.0)]));
+    const line = compareP99('Direct', [step(250, 2.92), step(500, 1.0)], ngircd([step(250, 2.17), step(500, 1.5), step(1000, 4.0)]));
     expect(line).toBe(
       '- Direct: p99 vs ngircd at the 3 rates it held, ours worse at 2 (25 k: 2.92 vs 2.17 ms, 100 k: not run): NOT met',
     );
   });
 
-  it('against ngIRCd answering each message with a PONG, gives the same figures but no verdict', () => {
-    const line = compareWithIrc('Direct', [step(250, 2.92)], { kind: 'irc-ping', label: 'ngircd + PING', ladder: [step(250, 2.17)] });
-    expect(line).toBe('- Direct: p99 vs ngircd + PING at the 1 rates it held, ours worse at 1 (25 k: 2.92 vs 2.17 ms) (same replies per message as ours; not a target)');
+  it('with a note, gives the same figures in place of a verdict', () => {
+    const line = compareP99('Direct', [step(250, 2.92)], ngircd([step(250, 2.17)]), { note: 'one write per message fewer than ours; not a target' });
+    expect(line).toBe('- Direct: p99 vs ngircd at the 1 rates it held, ours worse at 1 (25 k: 2.92 vs 2.17 ms) (one write per message fewer than ours; not a target)');
+  });
+
+  it('counts only the rates up to upTo, and says so', () => {
+    const ircPing = { label: 'ngircd + PING', ladder: [step(1000, 2.0), step(20_000, 3.0), step(50_000, 9.0)] };
+    const ours = [step(1000, 1.5), step(20_000, 2.5), step(50_000, 30)];
+    expect(compareP99('Direct', ours, ircPing, { upTo: 20_000 })).toBe('- Direct: p99 vs ngircd + PING at the 2 rates up to 20 k msg/s it held, ours worse at 0: met');
+    expect(compareP99('Direct', ours, ircPing)).toMatch(/at the 3 rates it held, ours worse at 1 \(5\.00 M: 30\.0 vs 9\.00 ms\): NOT met$/);
+    expect(compareP99('Direct', ours, { ...ircPing, ladder: ircPing.ladder.slice(2) }, { upTo: 20_000 })).toBe(
+      '- Direct: ngircd + PING held none of the offered rates up to 20 k msg/s, no p99 to compare with',
+    );
+  });
+
+  it('names another subject than ours', () => {
+    const line = compareP99('Direct', [step(250, 4.0)], ngircd([step(250, 2.0)]), { subject: 'the minimal Node relay', note: 'Node alone' });
+    expect(line).toBe('- Direct: p99 vs ngircd at the 1 rates it held, the minimal Node relay worse at 1 (25 k: 4.00 vs 2.00 ms) (Node alone)');
   });
 });
 

@@ -7,8 +7,26 @@ import {
   parsePort,
   parsePositiveInteger,
   parsePositiveNumber,
+  parseRates,
   withUsage,
 } from '../../src/cli/options.js';
+
+describe('parseRates', () => {
+  it('reads plain numbers and k / M suffixes', () => {
+    expect(parseRates('500,2k,1M', '--direct-rates')).toEqual([500, 2000, 1_000_000]);
+    expect(parseRates('1k,1.5k,20k', '--direct-rates')).toEqual([1000, 1500, 20_000]);
+  });
+
+  it.each(['0', '-1k', '1.5', 'k', '2x', '', '1k,,2k'])('refuses the rate %j', (value) => {
+    expect(() => parseRates(value, '--direct-rates')).toThrow(OptionError);
+    expect(() => parseRates(value, '--direct-rates')).toThrow(/bad --direct-rates rate/);
+  });
+
+  it('refuses rates that do not rise', () => {
+    expect(() => parseRates('2k,1k', '--direct-rates')).toThrow('bad --direct-rates "2k,1k": rates must rise');
+    expect(() => parseRates('2k,2k', '--direct-rates')).toThrow('rates must rise');
+  });
+});
 
 describe('parsePort', () => {
   it('accepts 1-65535, and 0 only when allowed', () => {
