@@ -3,7 +3,8 @@ import type { PhaseResult } from './phase.js';
 import type { BenchReport } from './run.js';
 import { ratioClaimed, SATURATED, type Bottleneck } from './saturation.js';
 import { STAGE_MEANING, STAGES } from './profile-stages.js';
-import type { DirectProfile, DirectResult, FanoutResult } from './workloads.js';
+import type { DirectProfile, DirectResult } from './direct.js';
+import type { FanoutResult } from './workloads.js';
 
 /** The targets of the benchmark issues, checked against each run. */
 export const TARGETS = {

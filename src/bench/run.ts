@@ -12,16 +12,8 @@ import {
   type ServerUnderTest,
 } from './servers.js';
 import { registration, type RegistrationResult } from './registration.js';
-import {
-  connections,
-  direct,
-  fanout,
-  type ConnectionsResult,
-  type DirectResult,
-  type FanoutResult,
-  type Workload,
-  type WorkloadContext,
-} from './workloads.js';
+import { direct, type DirectResult } from './direct.js';
+import { connections, fanout, type ConnectionsResult, type FanoutResult, type Workload, type WorkloadContext } from './workloads.js';
 
 export type PeerKind = Exclude<ServerKind, 'chatmsg'>;
 
@@ -148,20 +140,27 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
    * Runs `task` for each server kind (of `among`) still available; a missing peer is skipped for
    * the rest of the run, a failed workload is recorded and the run goes on.
    */
+  const recordFailure = (workload: string, kind: ServerKind, error: unknown) => {
+    if (error instanceof MissingPeerError && kind !== 'chatmsg') {
+      options.progress(`  skipping ${kind}: ${error.message}`);
+      skipped.push({ kind, reason: error.message });
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      options.progress(`  ${workload} on ${kind} failed: ${message}`);
+      report.failures.push({ kind, workload, error: message });
+    }
+  };
+  const available = (among: readonly ServerKind[]) => among.filter((kind) => !skipped.some((s) => s.kind === kind));
+  /**
+   * Runs `task` for each server kind (of `among`) still available; a missing peer is skipped for
+   * the rest of the run, a failed workload is recorded and the run goes on.
+   */
   const forEachKind = async <T>(workload: string, task: (kind: ServerKind) => Promise<T>, into: T[], among = withoutReplyPeer) => {
-    for (const kind of among) {
-      if (skipped.some((s) => s.kind === kind)) continue;
+    for (const kind of available(among)) {
       try {
         into.push(await task(kind));
       } catch (error) {
-        if (error instanceof MissingPeerError && kind !== 'chatmsg') {
-          options.progress(`  skipping ${kind}: ${error.message}`);
-          skipped.push({ kind, reason: error.message });
-        } else {
-          const message = error instanceof Error ? error.message : String(error);
-          options.progress(`  ${workload} on ${kind} failed: ${message}`);
-          report.failures.push({ kind, workload, error: message });
-        }
+        recordFailure(workload, kind, error);
       }
     }
   };
@@ -174,7 +173,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
     if (options.only.includes('direct')) {
       options.progress(`direct, ${options.pairs} pairs`);
-      await forEachKind('direct', (kind) => direct(context, kind, options.pairs, options.directLadder), report.direct, kinds);
+      const failed = (kind: ServerKind, error: unknown) => recordFailure('direct', kind, error);
+      report.direct.push(...(await direct(context, available(kinds), options.pairs, options.directLadder, { failed })));
     }
     if (options.only.includes('connections')) {
       options.progress(`connections, ${options.connections} clients`);

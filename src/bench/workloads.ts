@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DIALECTS, clientSpec, type ClientSpec, type Listening, type ServerKind } from './dialects.js';
 import { LoadPool } from './load-pool.js';
 import { runPhase, type PhaseResult } from './phase.js';
 import { cpuSeconds, residentKiB } from './proc-stats.js';
-import { stageTimes, type CpuProfile, type Stage } from './profile-stages.js';
 import type { ServerUnderTest } from './servers.js';
 
 export const WORKLOADS = ['fanout', 'direct', 'connections', 'registration'] as const;
@@ -59,45 +57,6 @@ export interface FanoutResult {
   max: PhaseResult;
   /** At half the deliveries per second of `max`. */
   half: PhaseResult;
-}
-
-export interface DirectResult {
-  kind: ServerKind;
-  label: string;
-  pairs: number;
-  ladder: PhaseResult[];
-  /** The highest offered rate held (messages per second), 0 when none was. */
-  highestHeld: number;
-  /** With --profile (our server): its CPU per message by stage, over its whole run. */
-  profile?: DirectProfile | undefined;
-}
-
-/** CPU per direct message by stage, from the server's profile, at each offered rate of the ladder. */
-export interface DirectProfile {
-  file: string;
-  rates: RateProfile[];
-}
-
-export interface RateProfile {
-  offered: number;
-  /** Messages sent in the phase. */
-  messages: number;
-  /** Busy (not idle) microseconds of the server's main thread per message. */
-  busyMicrosPerMessage: number;
-  /** Microseconds per message in each stage. */
-  microsPerMessage: Record<Stage, number>;
-}
-
-/** Reads the profile our server wrote at exit and divides each phase's stage times by its messages. */
-function directProfile(file: string, ladder: readonly PhaseResult[]): DirectProfile {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const rates = ladder.map((step): RateProfile => {
-    const { busyMicros, stages } = stageTimes(profile, step.window);
-    const per = (micros: number) => (step.sent === 0 ? 0 : micros / step.sent);
-    const microsPerMessage = Object.fromEntries(Object.entries(stages).map(([stage, micros]) => [stage, per(micros)])) as Record<Stage, number>;
-    return { offered: Number(step.offered), messages: step.sent, busyMicrosPerMessage: per(busyMicros), microsPerMessage };
-  });
-  return { file, rates };
 }
 
 export interface ConnectionsResult {
@@ -156,7 +115,7 @@ async function withPool<T>(
 }
 
 /** Opens senders and receivers in waves of LOGIN_WAVE (each quiet before the next); any failure is fatal. */
-async function openAll(pool: LoadPool, senders: ClientSpec[], receivers: ClientSpec[]): Promise<void> {
+export async function openAll(pool: LoadPool, senders: ClientSpec[], receivers: ClientSpec[]): Promise<void> {
   const deadline = performance.now() + SETUP_TIMEOUT_MS;
   for (let from = 0; from === 0 || from < receivers.length; from += LOGIN_WAVE) {
     const wave = receivers.slice(from, from + LOGIN_WAVE);
@@ -170,33 +129,35 @@ async function openAll(pool: LoadPool, senders: ClientSpec[], receivers: ClientS
   }
 }
 
-function specs(role: 'sender' | 'receiver', count: number, listening: Listening): ClientSpec[] {
+export function specs(role: 'sender' | 'receiver', count: number, listening: Listening): ClientSpec[] {
   return Array.from({ length: count }, (_, i) => clientSpec(role, i + 1, listening));
 }
 
-/**
- * Unmeasured traffic as fast as the server takes it (WARM_UP_MS, at most a phase's length), then
- * settling at `firstRate`, the rate the first measured phase offers.
- */
-async function warmUp(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, fanOut: number, firstRate: number): Promise<void> {
+/** Unmeasured traffic as fast as the server takes it (WARM_UP_MS, at most a phase's length). */
+export async function warmUpFlood(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, fanOut: number): Promise<void> {
   const result = await runPhase(pool, server, { rate: 0, durationMs: Math.min(WARM_UP_MS, context.durationMs), fanOut });
   context.progress(`  warm-up ${server.label}: ${Math.round(result.deliveriesPerSecond)} deliveries/s, not measured`);
+}
+
+/** The warm-up flood, then settling at `firstRate`, the rate the first measured phase offers. */
+async function warmUp(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, fanOut: number, firstRate: number): Promise<void> {
+  await warmUpFlood(context, pool, server, fanOut);
   await settle(context, pool, server, firstRate, fanOut);
 }
 
 /** Unmeasured traffic at `rate` messages per second after a flood (SETTLE_MS, at most three phases' length). */
-async function settle(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, rate: number, fanOut: number): Promise<void> {
+export async function settle(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, rate: number, fanOut: number): Promise<void> {
   const durationMs = Math.min(SETTLE_MS, 3 * context.durationMs);
   await runPhase(pool, server, { rate, durationMs, fanOut });
   context.progress(`  settle ${server.label}: ${(durationMs / 1000).toFixed(1)} s at ${Math.round(rate)} msg/s, not measured`);
 }
 
 /** A ladder stops after two rates in a row were not held (one miss may be a hiccup of a shared machine). */
-function failedTwice(steps: PhaseResult[]): boolean {
+export function failedTwice(steps: PhaseResult[]): boolean {
   return steps.length >= 2 && !steps.at(-1)!.held && !steps.at(-2)!.held;
 }
 
-function describe(phase: PhaseResult): string {
+export function describePhase(phase: PhaseResult): string {
   const offered = phase.offered === 'max' ? 'max' : `${Math.round(phase.offered)} msg/s`;
   return (
     `${offered}: ${Math.round(phase.deliveriesPerSecond)} deliveries/s, p50 ${phase.p50Ms.toFixed(2)} ms, ` +
@@ -222,7 +183,7 @@ export async function fanout(
     await warmUp(context, pool, server, receivers, ladder[0]! / receivers);
     const phase = async (rate: number) => {
       const result = await runPhase(pool, server, { rate, durationMs: context.durationMs, fanOut: receivers });
-      context.progress(`  fanout ${server.label} N=${receivers} ${describe(result)}`);
+      context.progress(`  fanout ${server.label} N=${receivers} ${describePhase(result)}`);
       return result;
     };
     const steps: PhaseResult[] = [];
@@ -236,34 +197,6 @@ export async function fanout(
     const half = await phase(halfRate);
     return { kind, label: server.label, receivers, ladder: steps, max, half };
   });
-}
-
-/** Direct: `pairs` senders each write to their own receiver, at rising total rates until two in a row are not held. */
-export async function direct(
-  context: WorkloadContext,
-  kind: ServerKind,
-  pairs: number,
-  ladder: readonly number[],
-): Promise<DirectResult> {
-  const server = await context.start(kind, 2 * pairs);
-  const result = await withPool(context, server, async (pool): Promise<DirectResult> => {
-    const receivers = specs('receiver', pairs, 'direct');
-    const senders = specs('sender', pairs, 'direct').map((sender, i) => ({ ...sender, to: receivers[i]!.name }));
-    await openAll(pool, senders, receivers);
-    await warmUp(context, pool, server, 1, ladder[0]!);
-    const steps: PhaseResult[] = [];
-    for (const rate of ladder) {
-      const step = await runPhase(pool, server, { rate, durationMs: context.durationMs, fanOut: 1 });
-      context.progress(`  direct ${server.label} pairs=${pairs} ${describe(step)}`);
-      steps.push(step);
-      if (failedTwice(steps)) break;
-    }
-    const held = steps.filter((step) => step.held);
-    return { kind, label: server.label, pairs, ladder: steps, highestHeld: held.length === 0 ? 0 : Number(held.at(-1)!.offered) };
-  });
-  // withPool stopped the server: its profile is written.
-  if (server.profileFile !== undefined) result.profile = directProfile(server.profileFile, result.ladder);
-  return result;
 }
 
 /**

@@ -168,6 +168,16 @@ describe.skipIf(peers.skip)(
         expect(result.ladder.map((phase) => phase.offered)).toEqual([1000, 2000, 5000]);
         for (const phase of result.ladder) expectSane(phase, 1);
       }
+      // The servers take turns at each rate, and who goes first moves by one at every rate.
+      const turns = (index: number) =>
+        [...report.direct].sort((x, y) => x.ladder[index]!.window.startMicros - y.ladder[index]!.window.startMicros).map((r) => r.kind);
+      expect(turns(0)).toEqual(['chatmsg', 'redis', 'irc', 'irc-ping', 'relay']);
+      expect(turns(1)).toEqual(['redis', 'irc', 'irc-ping', 'relay', 'chatmsg']);
+      expect(turns(2)).toEqual(['irc', 'irc-ping', 'relay', 'chatmsg', 'redis']);
+      const lastOfRate = (index: number) => Math.max(...report.direct.map((r) => r.ladder[index]!.window.endMicros));
+      const firstOfRate = (index: number) => Math.min(...report.direct.map((r) => r.ladder[index]!.window.startMicros));
+      expect(lastOfRate(0)).toBeLessThan(firstOfRate(1));
+      expect(lastOfRate(1)).toBeLessThan(firstOfRate(2));
       // At the first rate (1000 msg/s, one message per tick) every message is a write of its own.
       const writesPerMessage = (kind: string) => {
         const first = report.direct.find((result) => result.kind === kind)!.ladder[0]!;

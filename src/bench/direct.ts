@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import type { ServerKind } from './dialects.js';
+import { LoadPool } from './load-pool.js';
+import { runPhase, type PhaseResult } from './phase.js';
+import { stageTimes, type CpuProfile, type Stage } from './profile-stages.js';
+import type { ServerUnderTest } from './servers.js';
+import { describePhase, failedTwice, openAll, settle, specs, warmUpFlood, type WorkloadContext } from './workloads.js';
+
+export interface DirectResult {
+  kind: ServerKind;
+  label: string;
+  pairs: number;
+  ladder: PhaseResult[];
+  /** The highest offered rate held (messages per second), 0 when none was. */
+  highestHeld: number;
+  /** With --profile (our server): its CPU per message by stage, over its whole run. */
+  profile?: DirectProfile | undefined;
+}
+
+/** CPU per direct message by stage, from the server's profile, at each offered rate of the ladder. */
+export interface DirectProfile {
+  file: string;
+  rates: RateProfile[];
+}
+
+export interface RateProfile {
+  offered: number;
+  /** Messages sent in the phase. */
+  messages: number;
+  /** Busy (not idle) microseconds of the server's main thread per message. */
+  busyMicrosPerMessage: number;
+  /** Microseconds per message in each stage. */
+  microsPerMessage: Record<Stage, number>;
+}
+
+/** Reads the profile our server wrote at exit and divides each phase's stage times by its messages. */
+function directProfile(file: string, ladder: readonly PhaseResult[]): DirectProfile {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const rates = ladder.map((step): RateProfile => {
+    const { busyMicros, stages } = stageTimes(profile, step.window);
+    const per = (micros: number) => (step.sent === 0 ? 0 : micros / step.sent);
+    const microsPerMessage = Object.fromEntries(Object.entries(stages).map(([stage, micros]) => [stage, per(micros)])) as Record<Stage, number>;
+    return { offered: Number(step.offered), messages: step.sent, busyMicrosPerMessage: per(busyMicros), microsPerMessage };
+  });
+  return { file, rates };
+}
+
+/** One server of the direct workload: its pool of clients and the phases it has run. */
+interface Lane {
+  kind: ServerKind;
+  server: ServerUnderTest;
+  pool: LoadPool;
+  steps: PhaseResult[];
+  /** Two rates in a row not held, or failed: no more phases. */
+  done: boolean;
+  /** Failed outright (reported through DirectEvents): no result. */
+  failed: boolean;
+}
+
+/** What the direct workload reports to the runner besides its results. */
+export interface DirectEvents {
+  /** A server could not be started or failed during its phases; the others go on. */
+  failed(kind: ServerKind, error: unknown): void;
+}
+
+/**
+ * Direct: `pairs` senders each write to their own receiver, at rising total rates until two in
+ * a row are not held, on every server of `kinds` at once. The servers run side by side, each
+ * with its own clients, and take turns at each rate, in an order that rotates from one rate to
+ * the next: on a shared machine a spell of noise lasts seconds and falls on whichever server
+ * runs then, so a server measured alone, one after the other, could lose a latency comparison
+ * to the clock. Taking turns spreads such spells over all of them (docs/PERFORMANCE.md).
+ */
+export async function direct(
+  context: WorkloadContext,
+  kinds: readonly ServerKind[],
+  pairs: number,
+  ladder: readonly number[],
+  events: DirectEvents,
+): Promise<DirectResult[]> {
+  const lanes: Lane[] = [];
+  const fail = (lane: Lane, error: unknown) => {
+    lane.done = true;
+    lane.failed = true;
+    events.failed(lane.kind, error);
+  };
+  try {
+    for (const kind of kinds) {
+      const lane = await openLane(context, kind, pairs).catch((error: unknown) => events.failed(kind, error));
+      if (lane !== undefined) lanes.push(lane);
+    }
+    for (const lane of lanes) await warmUpFlood(context, lane.pool, lane.server, 1).catch((error: unknown) => fail(lane, error));
+    for (const [index, rate] of ladder.entries()) {
+      for (const lane of rotated(lanes, index)) {
+        if (lane.done) continue;
+        try {
+          // After the warm-up flood, a few seconds at the first rate before it is measured.
+          if (index === 0) await settle(context, lane.pool, lane.server, rate, 1);
+          const step = await runPhase(lane.pool, lane.server, { rate, durationMs: context.durationMs, fanOut: 1 });
+          context.progress(`  direct ${lane.server.label} pairs=${pairs} ${describePhase(step)}`);
+          lane.steps.push(step);
+          if (failedTwice(lane.steps)) lane.done = true;
+        } catch (error) {
+          fail(lane, error);
+        }
+      }
+    }
+  } finally {
+    for (const lane of lanes) {
+      await lane.pool.close();
+      await lane.server.stop();
+    }
+  }
+  // The servers are stopped: their profiles are written.
+  return lanes.filter((lane) => !lane.failed).map((lane) => result(lane, pairs));
+}
+
+/** Starts a server of `kind` and logs in its senders and receivers. */
+async function openLane(context: WorkloadContext, kind: ServerKind, pairs: number): Promise<Lane> {
+  const server = await context.start(kind, 2 * pairs);
+  const pool = new LoadPool(
+    { kind: server.kind, host: server.host, port: server.port, payloadSize: context.payloadSize },
+    context.receiverWorkers,
+    context.senderWorkers,
+  );
+  const lane: Lane = { kind, server, pool, steps: [], done: false, failed: false };
+  try {
+    const receivers = specs('receiver', pairs, 'direct');
+    const senders = specs('sender', pairs, 'direct').map((sender, i) => ({ ...sender, to: receivers[i]!.name }));
+    await openAll(pool, senders, receivers);
+    return lane;
+  } catch (error) {
+    await pool.close();
+    await server.stop();
+    throw error;
+  }
+}
+
+/** `lanes` starting at `index` (mod their number): who goes first moves at every rate. */
+export function rotated<T>(lanes: readonly T[], index: number): T[] {
+  if (lanes.length === 0) return [];
+  const start = index % lanes.length;
+  return [...lanes.slice(start), ...lanes.slice(0, start)];
+}
+
+function result(lane: Lane, pairs: number): DirectResult {
+  const held = lane.steps.filter((step) => step.held);
+  const out: DirectResult = {
+    kind: lane.kind,
+    label: lane.server.label,
+    pairs,
+    ladder: lane.steps,
+    highestHeld: held.length === 0 ? 0 : Number(held.at(-1)!.offered),
+  };
+  if (lane.server.profileFile !== undefined) out.profile = directProfile(lane.server.profileFile, lane.steps);
+  return out;
+}
