@@ -102,7 +102,7 @@ export class LoadClient {
 
   #await(marker: string, timeoutMs: number, step: string, start: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#waiting?.failed(new Error(`${this.spec.name}: no ${step} after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => this.#waiting?.failed(new Error(`${this.spec.name}: no ${step} after ${Math.round(timeoutMs)} ms`)), timeoutMs);
       const settle = () => {
         clearTimeout(timer);
         this.#waiting = undefined;

@@ -25,7 +25,7 @@ const PROFILES = {
     pairs: 100,
     connections: 10_000,
     fanoutLadder: [25_000, 50_000, 100_000, 200_000, 400_000, 800_000, 1_600_000],
-    directLadder: [1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000, 400_000],
+    directLadder: [1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000, 400_000, 800_000],
     registrationScales: [10_000, 100_000],
   },
   quick: {
@@ -67,7 +67,7 @@ Options:
   --registering N         connections registering at once in the registration flood (default 16)
   --payload BYTES         message text size (default 64)
   --direct-rates R[,R...] offered direct rates in msg/s, rising, e.g. 1k,2k,5k,10k,20k
-                          (default 1k,2k,5k,10k,20k,50k,100k,200k,400k; quick 1k,5k,20k)
+                          (default 1k,2k,5k,10k,20k,50k,100k,200k,400k,800k; quick 1k,5k,20k)
   --workers N             receiver threads of the load generator (default 2)
   --sender-workers N      sender threads of the load generator (default 2)
   --peers LIST|none       peers to compare with (default redis,irc,irc-ping,relay), or none;
