@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ServerKind } from './dialects.js';
-import { LoadPool } from './load-pool.js';
+import type { LoadPool } from './load-pool.js';
 import { runPhase, type PhaseResult } from './phase.js';
 import { stageTimes, type CpuProfile, type Stage } from './profile-stages.js';
 import type { ServerUnderTest } from './servers.js';
-import { describePhase, failedTwice, openAll, settle, specs, warmUpFlood, type WorkloadContext } from './workloads.js';
+import { describePhase, failedTwice, newPool, openAll, settle, specs, warmUpFlood, type WorkloadContext } from './workloads.js';
 
 export interface DirectResult {
   kind: ServerKind;
@@ -118,11 +118,7 @@ export async function direct(
 /** Starts a server of `kind` and logs in its senders and receivers. */
 async function openLane(context: WorkloadContext, kind: ServerKind, pairs: number): Promise<Lane> {
   const server = await context.start(kind, 2 * pairs);
-  const pool = new LoadPool(
-    { kind: server.kind, host: server.host, port: server.port, payloadSize: context.payloadSize },
-    context.receiverWorkers,
-    context.senderWorkers,
-  );
+  const pool = newPool(context, server);
   const lane: Lane = { kind, server, pool, steps: [], done: false, failed: false };
   try {
     const receivers = specs('receiver', pairs, 'direct');

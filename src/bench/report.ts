@@ -351,12 +351,12 @@ export interface P99Comparison {
 }
 
 /**
- * p99 no worse than the peer's at every offered rate the peer held (up to `upTo`). A target
+ * p99 of `ladder` no worse than the peer's at every offered rate the peer held (up to `upTo`). A target
  * line ends with its verdict; a line with a `note` is shown for what it explains.
  */
 export function compareP99(
   what: string,
-  subject: PhaseResult[],
+  ladder: PhaseResult[],
   peer: { label: string; ladder: PhaseResult[] },
   { subject: who = 'ours', upTo, note }: P99Comparison = {},
 ): string {
@@ -366,7 +366,7 @@ export function compareP99(
   // No rate the peer accepted: the target has nothing to compare, which is neither met nor missed.
   if (held.length === 0) return `- ${what}: ${peer.label} held none of the offered rates${range}, no p99 to compare with`;
   const worse = held.flatMap((step) => {
-    const mine = subject.find((o) => o.offered === step.offered);
+    const mine = ladder.find((o) => o.offered === step.offered);
     if (mine !== undefined && mine.p99Ms <= step.p99Ms) return [];
     const at = rate(step.offeredDeliveries ?? Number(step.offered));
     // How far behind, so a gap of one histogram bucket is told from one of ten milliseconds.

@@ -136,10 +136,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   // ngIRCd + PING differs from ngIRCd only by a reply per message: it matters where a message
   // makes one delivery (direct), not where it makes N or none. The relay knows only direct messages.
   const withoutReplyPeer: ServerKind[] = kinds.filter((kind) => kind !== 'irc-ping' && kind !== 'relay');
-  /**
-   * Runs `task` for each server kind (of `among`) still available; a missing peer is skipped for
-   * the rest of the run, a failed workload is recorded and the run goes on.
-   */
+  /** A missing peer is skipped for the rest of the run; any other failure is recorded and the run goes on. */
   const recordFailure = (workload: string, kind: ServerKind, error: unknown) => {
     if (error instanceof MissingPeerError && kind !== 'chatmsg') {
       options.progress(`  skipping ${kind}: ${error.message}`);

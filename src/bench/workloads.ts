@@ -96,16 +96,21 @@ export interface ConnectionsResult {
   broadcast: PhaseResult;
 }
 
+/** The generator's threads and clients for one server, as the context sizes them. */
+export function newPool(context: WorkloadContext, server: ServerUnderTest): LoadPool {
+  return new LoadPool(
+    { kind: server.kind, host: server.host, port: server.port, payloadSize: context.payloadSize },
+    context.receiverWorkers,
+    context.senderWorkers,
+  );
+}
+
 async function withPool<T>(
   context: WorkloadContext,
   server: ServerUnderTest,
   use: (pool: LoadPool) => Promise<T>,
 ): Promise<T> {
-  const pool = new LoadPool(
-    { kind: server.kind, host: server.host, port: server.port, payloadSize: context.payloadSize },
-    context.receiverWorkers,
-    context.senderWorkers,
-  );
+  const pool = newPool(context, server);
   try {
     return await use(pool);
   } finally {
