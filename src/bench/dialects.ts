@@ -1,8 +1,12 @@
 import { BROADCAST_TARGET, encodeRequest } from '../protocol/index.js';
 
 /** The servers the bench can drive: ours, and the peers it compares with. */
-/** relay: a minimal Node relay of the direct workload (minimal-relay.ts), Node's own floor. */
-export const SERVER_KINDS = ['chatmsg', 'redis', 'irc', 'irc-ping', 'relay'] as const;
+/**
+ * relay: a minimal Node relay of the direct workload (minimal-relay.ts), Node's own floor.
+ * baseline: another build of our server (--baseline), so a change is measured against the build
+ * before it in the same run.
+ */
+export const SERVER_KINDS = ['chatmsg', 'redis', 'irc', 'irc-ping', 'relay', 'baseline'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** How a receiver listens: to everyone's messages (fan-out) or only to its own (direct). */
@@ -116,7 +120,7 @@ const ircPing: Dialect = {
 /** The minimal relay speaks CHAT-MSG's direct messages but announces no one. */
 const relay: Dialect = { ...chatmsg, presenceMarker: '' };
 
-export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc, 'irc-ping': ircPing, relay };
+export const DIALECTS: Record<ServerKind, Dialect> = { chatmsg, redis, irc, 'irc-ping': ircPing, relay, baseline: chatmsg };
 
 export function clientSpec(role: Role, index: number, listening: Listening): ClientSpec {
   return { name: `${role === 'sender' ? 's' : 'r'}${index}`, role, listening };

@@ -18,7 +18,7 @@ const WORKER_URL = new URL('./load-worker.js', import.meta.url);
  * hundreds of SYNs at once are dropped and retried by the kernel after 1, 3, 7, 15 s, which
  * would measure TCP's retry timer rather than the server.
  */
-const CONNECT_CONCURRENCY: Record<ServerKind, number> = { chatmsg: 500, redis: 500, irc: 8, 'irc-ping': 8, relay: 500 };
+const CONNECT_CONCURRENCY: Record<ServerKind, number> = { chatmsg: 500, redis: 500, irc: 8, 'irc-ping': 8, relay: 500, baseline: 500 };
 
 /** Source addresses on loopback: each has its own ~28,000 ephemeral ports towards one server port. */
 const LOCAL_ADDRESSES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];

@@ -397,6 +397,41 @@ function directLatencyLines(direct: BenchReport['direct']): string[] {
   ];
 }
 
+/**
+ * --baseline: this build against the build before a change, workload by workload. Not targets:
+ * what a change moved, measured in one run (the direct servers taking turns).
+ */
+function baselineSection(report: BenchReport): string[] {
+  const out: string[] = [];
+  const versus = (what: string, ours: number, before: number, unit: string, format = rate) =>
+    `- ${what}: ${format(ours)} against ${format(before)} ${unit} before (${ratio(ours, before)})`;
+  for (const ours of report.fanout.filter((r) => r.kind === 'chatmsg')) {
+    const before = report.fanout.find((r) => r.kind === 'baseline' && r.receivers === ours.receivers);
+    if (before === undefined) continue;
+    out.push(
+      versus(`Fan-out N=${ours.receivers}, highest rate`, ours.max.deliveriesPerSecond, before.max.deliveriesPerSecond, 'deliveries/s'),
+      compareP99(`Fan-out N=${ours.receivers}`, ours.ladder, before, { note: 'this build against the baseline' }),
+    );
+  }
+  const oursDirect = report.direct.find((r) => r.kind === 'chatmsg');
+  const beforeDirect = report.direct.find((r) => r.kind === 'baseline');
+  if (oursDirect !== undefined && beforeDirect !== undefined) {
+    out.push(
+      versus('Direct, highest rate held', oursDirect.highestHeld, beforeDirect.highestHeld, 'msg/s'),
+      compareP99('Direct', oursDirect.ladder, beforeDirect, { note: 'this build against the baseline' }),
+    );
+  }
+  for (const ours of report.connections.filter((r) => r.kind === 'chatmsg')) {
+    const before = report.connections.find((r) => r.kind === 'baseline');
+    if (before === undefined) continue;
+    if (ours.perClientKiB !== undefined && before.perClientKiB !== undefined) {
+      out.push(versus(`${ours.clients} clients, memory per idle client`, ours.perClientKiB, before.perClientKiB, 'KiB', (n) => n.toFixed(2)));
+    }
+    out.push(versus(`${ours.clients} clients, every presence notice delivered after`, ours.quietSeconds, before.quietSeconds, 's', (n) => n.toFixed(1)));
+  }
+  return out.length === 0 ? [] : ['## Against the baseline build (--baseline)', '', ...out, ''];
+}
+
 /** The whole report as Markdown: machine, targets, then one section per workload. */
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
@@ -414,6 +449,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     ...(skipped.length > 0 ? [...skipped, ''] : []),
     ...targetsSection(report),
+    ...baselineSection(report),
     ...fanoutSection(report),
     ...directSection(report),
     ...connectionsSection(report),

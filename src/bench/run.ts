@@ -41,6 +41,11 @@ export interface BenchOptions {
   registrationConnections: number;
   /** --server host:port: drive that server instead of starting ours (no memory/CPU figures). */
   server?: { host: string; port: number } | undefined;
+  /**
+   * --baseline: another build's dist/cli/server.js, run as the peer `baseline` in every workload
+   * but registration, so a change is measured against the build before it in the same run.
+   */
+  baselineBin?: string | undefined;
   /** Bytes of unsent output per client before our server drops it. */
   maxQueue: number;
   /** Executables of the peers (--redis-server, --ngircd); found on PATH when absent. */
@@ -109,6 +114,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         return startIrc(dir, options.peerExecutables?.irc, kind);
       case 'relay':
         return startRelay();
+      case 'baseline':
+        if (options.baselineBin === undefined) throw new Error('the baseline peer needs --baseline DIR');
+        return startOurServer(dir, { maxClients: clients + 100, maxQueue: options.maxQueue, baselineBin: options.baselineBin });
     }
   };
   const context: WorkloadContext = {

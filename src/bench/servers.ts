@@ -33,6 +33,8 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface OurServerOptions {
+  /** Another build's dist/cli/server.js (--baseline): started the same way, reported as the baseline. */
+  baselineBin?: string | undefined;
   maxClients: number;
   maxQueue: number;
   /** Directory for a `node --cpu-prof` profile of the server, written when it exits. */
@@ -43,8 +45,9 @@ export interface OurServerOptions {
 
 /**
  * Starts `node dist/cli/server.js <port> --host 127.0.0.1 ...` and waits until it accepts.
- * Its log (a line per request) goes to `<dir>/chatmsg-server.log`, not to a pipe: Node writes
- * stderr on a pipe synchronously, so a bench busy elsewhere would stall the server it measures.
+ * Its log (a line per request) goes to `<dir>/chatmsg-server.log` (the baseline's to
+ * `chatmsg-baseline.log`), not to a pipe: Node writes stderr on a pipe synchronously, so a
+ * bench busy elsewhere would stall the server it measures.
  */
 export async function startOurServer(dir: string, options: OurServerOptions): Promise<ServerUnderTest> {
   const port = await freePort();
@@ -53,7 +56,7 @@ export async function startOurServer(dir: string, options: OurServerOptions): Pr
   const args = [
     ...SERVER_NODE_FLAGS,
     ...nodeFlags,
-    SERVER_BIN,
+    options.baselineBin ?? SERVER_BIN,
     String(port),
     '--host',
     '127.0.0.1',
@@ -68,7 +71,8 @@ export async function startOurServer(dir: string, options: OurServerOptions): Pr
     '3600',
     ...(options.extraArgs ?? []),
   ];
-  const logFile = join(dir, 'chatmsg-server.log');
+  const baseline = options.baselineBin !== undefined;
+  const logFile = join(dir, baseline ? 'chatmsg-baseline.log' : 'chatmsg-server.log');
   const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
   closeSync(log);
@@ -77,7 +81,9 @@ export async function startOurServer(dir: string, options: OurServerOptions): Pr
   } catch (error) {
     throw new Error(`${(error as Error).message}; its log:\n${logTail(logFile)}`, { cause: error });
   }
-  const server = managed('chatmsg', 'chatmsg-server', '127.0.0.1', port, child);
+  const server = baseline
+    ? managed('baseline', 'chatmsg-server (baseline)', '127.0.0.1', port, child)
+    : managed('chatmsg', 'chatmsg-server', '127.0.0.1', port, child);
   return options.profileDir === undefined ? server : { ...server, profileFile: join(options.profileDir, profileName) };
 }
 

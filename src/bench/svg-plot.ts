@@ -9,7 +9,7 @@ interface Series {
   points: { x: number; y: number }[];
 }
 
-const COLORS: Record<ServerKind, string> = { chatmsg: '#1f77b4', redis: '#d62728', irc: '#2ca02c', 'irc-ping': '#9467bd', relay: '#7f7f7f' };
+const COLORS: Record<ServerKind, string> = { chatmsg: '#1f77b4', redis: '#d62728', irc: '#2ca02c', 'irc-ping': '#9467bd', relay: '#7f7f7f', baseline: '#ff7f0e' };
 const DASHES = ['', '6 3', '2 3', '10 3 2 3'];
 const SIZE = { width: 760, height: 440, left: 70, right: 220, top: 40, bottom: 50 } as const;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from '../bench/report.js';
 import { runBench, type BenchOptions, type PeerKind } from '../bench/run.js';
@@ -78,6 +78,10 @@ Options:
   --redis-server PATH     the redis-server to compare with (default: the one on PATH)
   --ngircd PATH           the ngircd to compare with (default: the one on PATH)
   --server HOST:PORT      drive this running CHAT-MSG server (127.0.0.0/8 only) instead of starting one
+  --baseline DIR          also run another build of our server, DIR/dist/cli/server.js (a checkout
+                          of the commit before a change, built there), in every workload but
+                          registration, taking turns with ours in the direct workload: a change's
+                          before and after from the same run
   --max-queue BYTES       --max-queue of the server the bench starts (default 67108864)
   --profile DIR           run our server under node --cpu-prof, profiles into DIR
   --json FILE             also write the report as JSON
@@ -104,6 +108,15 @@ function parseLoopback(value: string): { host: string; port: number } {
   return { host, port: parsePort(value.slice(colon + 1), '--server port') };
 }
 
+/** --baseline DIR: the built server of that checkout, or why not. */
+function parseBaseline(dir: string): string {
+  const bin = resolve(dir, 'dist', 'cli', 'server.js');
+  if (!existsSync(bin)) {
+    throw new OptionError(`bad --baseline ${JSON.stringify(dir)}: no dist/cli/server.js in it; build that checkout first (npm ci && npm run build)`);
+  }
+  return bin;
+}
+
 type CliOptions = Omit<BenchOptions, 'progress'> & { json?: string | undefined; out?: string | undefined };
 
 function parseCommandLine(args: string[]): CliOptions | 'help' {
@@ -126,6 +139,7 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
       'sender-workers': { type: 'string' },
       peers: { type: 'string' },
       server: { type: 'string' },
+      baseline: { type: 'string' },
       'max-queue': { type: 'string' },
       'redis-server': { type: 'string' },
       ngircd: { type: 'string' },
@@ -143,6 +157,8 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
     value === undefined ? fallback : parsePositiveInteger(value, what);
   const payloadSize = positive(values.payload, '--payload', 64);
   if (payloadSize < 24) throw new OptionError(`bad --payload ${payloadSize}: the send stamp needs at least 24 bytes`);
+  const peers = values.peers === undefined ? PEERS : values.peers === 'none' ? [] : parseList(values.peers, '--peers peer', PEERS);
+  const baselineBin = values.baseline === undefined ? undefined : parseBaseline(values.baseline);
   return {
     only: values.only === undefined ? WORKLOADS : parseList<Workload>(values.only, '--only workload', WORKLOADS),
     receivers:
@@ -152,7 +168,8 @@ function parseCommandLine(args: string[]): CliOptions | 'help' {
     durationMs:
       1000 * (values.duration === undefined ? profile.durationSeconds : parsePositiveNumber(values.duration, '--duration')),
     idleMs: 1000 * (values.idle === undefined ? profile.idleSeconds : parsePositiveNumber(values.idle, '--idle')),
-    peers: values.peers === undefined ? PEERS : values.peers === 'none' ? [] : parseList(values.peers, '--peers peer', PEERS),
+    peers: baselineBin === undefined ? peers : [...peers, 'baseline'],
+    baselineBin,
     senders: positive(values.senders, '--senders', 4),
     pairs: positive(values.pairs, '--pairs', profile.pairs),
     connections: positive(values.connections, '--connections', profile.connections),

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,6 +198,36 @@ describe.skipIf(peers.skip)(
   },
 );
 
+describe('bench --baseline (another build of our server, in the same run)', () => {
+  /** A copy of this checkout's built server, as a checkout of the commit before a change would hold it. */
+  function baselineCheckout(name: string): string {
+    const checkout = join(dir, name);
+    cpSync(fileURLToPath(new URL('../../dist', import.meta.url)), join(checkout, 'dist'), { recursive: true });
+    return checkout;
+  }
+
+  it('runs the baseline build as a peer that takes turns with ours, and reports this build against it', async () => {
+    const { report, stdout } = await bench('baseline', ['--only', 'direct', '--pairs', '3', '--direct-rates', '1k,2k', '--baseline', baselineCheckout('before')]);
+    expect(report.failures).toEqual([]);
+    expect(report.direct.map((result) => result.kind)).toEqual(['chatmsg', 'baseline']);
+    for (const result of report.direct) for (const phase of result.ladder) expectSane(phase, 1);
+    const firstAt = (kind: string, index: number) => report.direct.find((r) => r.kind === kind)!.ladder[index]!.window.startMicros;
+    expect(firstAt('chatmsg', 0)).toBeLessThan(firstAt('baseline', 0));
+    expect(firstAt('baseline', 1)).toBeLessThan(firstAt('chatmsg', 1));
+    expect(stdout).toContain('## Against the baseline build (--baseline)');
+    expect(stdout).toMatch(/- Direct, highest rate held: 2\.0 k against 2\.0 k msg\/s before \(1\.00x\)/);
+    expect(stdout).toMatch(/- Direct: p99 vs chatmsg-server \(baseline\) at the 2 rates it held, ours worse at [012].*\(this build against the baseline\)/);
+  });
+
+  it('a baseline build that cannot start is a failure of its own, and ours still runs', async () => {
+    const broken = baselineCheckout('broken');
+    rmSync(join(broken, 'dist', 'server', 'router.js'));
+    const { report } = await bench('broken-baseline', ['--only', 'direct', '--pairs', '3', '--direct-rates', '1k', '--baseline', broken]);
+    expect(report.failures).toEqual([{ kind: 'baseline', workload: 'direct', error: expect.stringMatching(/exited \(1\) before listening/) }]);
+    expect(report.direct.map((result) => result.kind)).toEqual(['chatmsg']);
+  });
+});
+
 describe('bench command line', () => {
   it.each([
     [['--only', 'nope'], /bad --only workload "nope"/],
@@ -207,6 +237,7 @@ describe('bench command line', () => {
     [['--peers', 'postgres'], /bad --peers peer "postgres"/],
     [['--direct-rates', '5k,1k'], /bad --direct-rates "5k,1k": rates must rise/],
     [['--direct-rates', 'fast'], /bad --direct-rates rate "fast"/],
+    [['--baseline', 'no-such-checkout'], /bad --baseline "no-such-checkout": no dist\/cli\/server\.js in it; build that checkout first/],
   ])('%j is refused with one line and exit 2', async (args, message) => {
     const result = await execa('node', [BENCH_BIN, ...args], { reject: false });
     expect(result.exitCode).toBe(2);
