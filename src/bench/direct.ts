@@ -4,7 +4,7 @@ import type { LoadPool } from './load-pool.js';
 import { runPhase, type PhaseResult } from './phase.js';
 import { stageTimes, type CpuProfile, type Stage } from './profile-stages.js';
 import type { ServerUnderTest } from './servers.js';
-import { describePhase, failedTwice, newPool, openAll, settle, specs, warmUpFlood, type WorkloadContext } from './workloads.js';
+import { describePhase, failedTwice, newPool, openAll, specs, warmUp, type WorkloadContext } from './workloads.js';
 
 export interface DirectResult {
   kind: ServerKind;
@@ -97,10 +97,7 @@ export async function direct(
           // first phase. With every flood first, the first server measured had sat idle through
           // the others' floods and paid for it: p99 at the first rate 3.4-3.9 ms in five runs out
           // of five, against 1.4-1.9 once each warmed up just before (docs/PERFORMANCE.md).
-          if (index === 0) {
-            await warmUpFlood(context, lane.pool, lane.server, 1);
-            await settle(context, lane.pool, lane.server, rate, 1);
-          }
+          if (index === 0) await warmUp(context, lane.pool, lane.server, 1, rate);
           const step = await runPhase(lane.pool, lane.server, { rate, durationMs: context.durationMs, fanOut: 1 });
           context.progress(`  direct ${lane.server.label} pairs=${pairs} ${describePhase(step)}`);
           lane.steps.push(step);

@@ -145,7 +145,7 @@ export async function warmUpFlood(context: WorkloadContext, pool: LoadPool, serv
 }
 
 /** The warm-up flood, then settling at `firstRate`, the rate the first measured phase offers. */
-async function warmUp(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, fanOut: number, firstRate: number): Promise<void> {
+export async function warmUp(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, fanOut: number, firstRate: number): Promise<void> {
   await warmUpFlood(context, pool, server, fanOut);
   await settle(context, pool, server, firstRate, fanOut);
 }
