@@ -139,7 +139,7 @@ export function specs(role: 'sender' | 'receiver', count: number, listening: Lis
 }
 
 /** Unmeasured traffic as fast as the server takes it (WARM_UP_MS, at most a phase's length). */
-export async function warmUpFlood(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, fanOut: number): Promise<void> {
+async function warmUpFlood(context: WorkloadContext, pool: LoadPool, server: ServerUnderTest, fanOut: number): Promise<void> {
   const result = await runPhase(pool, server, { rate: 0, durationMs: Math.min(WARM_UP_MS, context.durationMs), fanOut });
   context.progress(`  warm-up ${server.label}: ${Math.round(result.deliveriesPerSecond)} deliveries/s, not measured`);
 }
