@@ -35,6 +35,8 @@ export interface BenchOptions {
   fanoutLadder: readonly number[];
   /** Offered direct rates in messages per second, rising. */
   directLadder: readonly number[];
+  /** Runs of the direct workload in a row, each with fresh servers (--repeat; 1 = once). */
+  directRepeat: number;
   /** Ids in the registry before each registration flood. */
   registrationScales: readonly number[];
   /** Connections registering at once in the registration flood. */
@@ -76,6 +78,8 @@ export interface BenchReport {
   failures: { kind: ServerKind; workload: string; error: string }[];
   fanout: FanoutResult[];
   direct: DirectResult[];
+  /** With --repeat N: the direct workload's runs after the first (`direct`), in order. */
+  directRepeats: DirectResult[][];
   connections: ConnectionsResult[];
   /** Our server only: the peers have no registration. */
   registration: RegistrationResult[];
@@ -138,6 +142,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     failures: [],
     fanout: [],
     direct: [],
+    directRepeats: [],
     connections: [],
     registration: [],
   };
@@ -177,9 +182,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       }
     }
     if (options.only.includes('direct')) {
-      options.progress(`direct, ${options.pairs} pairs`);
-      const failed = (kind: ServerKind, error: unknown) => recordFailure('direct', kind, error);
-      report.direct.push(...(await direct(context, available(kinds), options.pairs, options.directLadder, { failed })));
+      const runs = options.directRepeat;
+      for (let run = 1; run <= runs; run++) {
+        options.progress(`direct, ${options.pairs} pairs${runs > 1 ? `, run ${run} of ${runs}` : ''}`);
+        const failed = (kind: ServerKind, error: unknown) => recordFailure(runs > 1 ? `direct (run ${run})` : 'direct', kind, error);
+        const results = await direct(context, available(kinds), options.pairs, options.directLadder, { failed });
+        if (run === 1) report.direct.push(...results);
+        else report.directRepeats.push(results);
+      }
     }
     if (options.only.includes('connections')) {
       options.progress(`connections, ${options.connections} clients`);

@@ -89,6 +89,21 @@ describe('bench smoke (real server, real sockets, no peers)', () => {
     expect(report.direct[0]!.profile).toBeUndefined();
   });
 
+  it('direct --repeat: runs in a row, each on fresh servers, side by side in the report', async () => {
+    const { report, stdout, stderr } = await bench('repeat', ['--only', 'direct', '--pairs', '3', '--direct-rates', '1k,2k', '--repeat', '2']);
+    expect(report.failures).toEqual([]);
+    expect(stderr).toContain('direct, 3 pairs, run 1 of 2');
+    expect(stderr).toContain('direct, 3 pairs, run 2 of 2');
+    expect(report.direct.map((r) => r.kind)).toEqual(['chatmsg']);
+    expect(report.directRepeats.map((run) => run.map((r) => r.kind))).toEqual([['chatmsg']]);
+    const [first, second] = [report.direct[0]!, report.directRepeats[0]![0]!];
+    for (const phase of [...first.ladder, ...second.ladder]) expectSane(phase, 1);
+    // The second run's phases come after the first's: a run of its own, not the same phases twice.
+    expect(second.ladder[0]!.window.startMicros).toBeGreaterThan(first.ladder.at(-1)!.window.endMicros);
+    expect(stdout).toContain('## Direct, 2 runs in a row (--repeat)');
+    expect(stdout).toMatch(/\| 1\.0 k \| [\d.]+( \*)?, [\d.]+( \*)? \|/);
+  });
+
   it('connections: all clients log in, memory is measured, one broadcast reaches all', async () => {
     const { report } = await bench('connections', ['--only', 'connections', '--connections', '300', '--idle', '3']);
     const [ours] = report.connections;
@@ -241,6 +256,7 @@ describe('bench command line', () => {
     [['--peers', 'postgres'], /bad --peers peer "postgres"/],
     [['--direct-rates', '5k,1k'], /bad --direct-rates "5k,1k": rates must rise/],
     [['--direct-rates', 'fast'], /bad --direct-rates rate "fast"/],
+    [['--repeat', '0'], /bad --repeat "0"/],
     [['--baseline', 'no-such-checkout'], /bad --baseline "no-such-checkout": no dist\/cli\/server\.js in it; build that checkout first/],
   ])('%j is refused with one line and exit 2', async (args, message) => {
     const result = await execa('node', [BENCH_BIN, ...args], { reject: false });
