@@ -121,10 +121,7 @@ export async function direct(
       }
     }
   } finally {
-    for (const lane of lanes) {
-      await lane.pool.close();
-      await lane.server.stop();
-    }
+    await stopLanes(lanes);
   }
   // The servers are stopped: their profiles are written.
   return lanes.filter((lane) => !lane.failed).map((lane) => result(lane, pairs));
@@ -145,6 +142,31 @@ async function openLane(context: WorkloadContext, kind: ServerKind, pairs: numbe
     await server.stop();
     throw error;
   }
+}
+
+/** What stopping a lane needs: its clients' pool and its server. */
+export interface StoppableLane {
+  pool: { close(): Promise<void> };
+  server: { stop(): Promise<void> };
+}
+
+/**
+ * Closes every lane's clients and stops its server, all of them even when one fails (a server
+ * left running would hold its port and CPU through the rest of the bench); then rethrows the
+ * first failure.
+ */
+export async function stopLanes(lanes: readonly StoppableLane[]): Promise<void> {
+  const outcomes = await Promise.allSettled(
+    lanes.map(async (lane) => {
+      try {
+        await lane.pool.close();
+      } finally {
+        await lane.server.stop();
+      }
+    }),
+  );
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** `lanes` starting at `index` (mod their number): who goes first moves at every rate. */
