@@ -158,8 +158,26 @@ async function waitForRunner(up: ResultPromise, options: LabRunOptions, log: (li
     log(`the scenario did not finish within ${Math.round(timeoutMs / 1000)} s: stopping the lab`);
     return 1;
   }
-  const code = Number(String(waited.stdout).trim());
-  return Number.isInteger(code) ? code : 1;
+  const exit = runnerExit(waited);
+  if (typeof exit === 'string') {
+    log(exit);
+    return 1;
+  }
+  return exit;
+}
+
+/**
+ * The runner's exit code from what `docker wait` printed, or why there is none. A failed
+ * `docker wait` prints nothing on stdout, and `Number('')` is 0: read as is, that was a PASS
+ * for a scenario that never ran to its end.
+ */
+export function runnerExit(waited: { exitCode?: number | undefined; stdout: unknown; stderr: unknown }): number | string {
+  const printed = String(waited.stdout).trim();
+  if (waited.exitCode !== 0 || !/^\d+$/.test(printed)) {
+    const said = String(waited.stderr).trim() || `printed ${JSON.stringify(printed)}`;
+    return `docker wait on the runner failed (exit ${waited.exitCode ?? '?'}): ${said}`;
+  }
+  return Number(printed);
 }
 
 /** The newest `captures/<scenario>-*.pcap` written since the run started. */
