@@ -148,6 +148,12 @@ async function waitForRunner(up: ResultPromise, options: LabRunOptions, log: (li
     id = String(found.stdout).trim().split('\n')[0] ?? '';
     if (!id) await sleep(500);
   }
+  const started = await waitForStart(id, { deadline, signal, gaveUp: () => upEnded });
+  if (started === 'aborted') return INTERRUPTED;
+  if (started === 'never') {
+    log('the runner container was created but never started');
+    return RUNNER_NEVER_STARTED;
+  }
   const waited = await execa('docker', ['wait', id], {
     reject: false,
     timeout: Math.max(1, deadline - Date.now()),
@@ -164,6 +170,26 @@ async function waitForRunner(up: ResultPromise, options: LabRunOptions, log: (li
     return 1;
   }
   return exit;
+}
+
+/**
+ * Waits until container `id` has left the `created` state. Compose creates the runner and starts
+ * it only once its dependencies are up, and `docker wait` on a container not started yet returns
+ * 0 at once: the lab then reported PASS and stopped a runner that had just begun.
+ */
+export async function waitForStart(
+  id: string,
+  { deadline, signal, gaveUp }: { deadline: number; signal?: AbortSignal | undefined; gaveUp: () => boolean },
+): Promise<'started' | 'never' | 'aborted'> {
+  for (;;) {
+    if (signal?.aborted) return 'aborted';
+    const inspected = await execa('docker', ['inspect', '-f', '{{.State.Status}}', id], { reject: false });
+    const status = String(inspected.stdout).trim();
+    // Gone (`docker inspect` failed) counts as started: `docker wait` then says what became of it.
+    if (inspected.exitCode !== 0 || status !== 'created') return 'started';
+    if (gaveUp() || Date.now() > deadline) return 'never';
+    await sleep(250);
+  }
 }
 
 /**
